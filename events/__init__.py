@@ -1,0 +1,88 @@
+"""The vocabulary of negotiation events: immutable types, values and codec.
+
+Import what you need from here; the ``_private`` modules may change::
+
+    import events
+    log = events.read_jsonl("seeds/us-china-2025.jsonl")
+
+This package imports nothing of ``negotiation``: a tool that only writes logs
+needs only ``events``.
+"""
+
+from ._codec import (
+    check_jsonl,
+    converter,
+    dumps_jsonl,
+    from_dict,
+    loads_jsonl,
+    read_jsonl,
+    to_dict,
+    write_jsonl,
+)
+from ._errors import DecodeError, EventsError, EventValidationError
+from ._values import (
+    ALL_GOODS,
+    Combination,
+    Commitment,
+    ControlAction,
+    Delegate,
+    Scope,
+    Source,
+    Suspension,
+)
+from ._vocabulary import (
+    EVENT_TYPES,
+    AccordExtended,
+    AccordReached,
+    AnyEvent,
+    ContactMode,
+    DelegationNamed,
+    Event,
+    ExportControlChanged,
+    LayerKey,
+    LeadersSpoke,
+    LicensesApproved,
+    StatementIssued,
+    TalksHeld,
+    TalksScheduled,
+    TariffChanged,
+    TradeDataReleased,
+)
+
+__all__ = [
+    "ALL_GOODS",
+    "EVENT_TYPES",
+    "AccordExtended",
+    "AccordReached",
+    "AnyEvent",
+    "Combination",
+    "Commitment",
+    "ContactMode",
+    "ControlAction",
+    "DecodeError",
+    "Delegate",
+    "DelegationNamed",
+    "Event",
+    "EventValidationError",
+    "EventsError",
+    "ExportControlChanged",
+    "LayerKey",
+    "LeadersSpoke",
+    "LicensesApproved",
+    "Scope",
+    "Source",
+    "StatementIssued",
+    "Suspension",
+    "TalksHeld",
+    "TalksScheduled",
+    "TariffChanged",
+    "TradeDataReleased",
+    "check_jsonl",
+    "converter",
+    "dumps_jsonl",
+    "from_dict",
+    "loads_jsonl",
+    "read_jsonl",
+    "to_dict",
+    "write_jsonl",
+]

@@ -1,0 +1,447 @@
+"""The event types: immutable, dated, sourced facts about a negotiation.
+
+Every event has two dates (see ``../shared/DESIGN.md``, "Two clocks"):
+
+* ``effective`` (valid time, a ``date``): the day the fact holds in the world,
+  e.g. 2025-05-14 for the tariff cut of the May 2025 accord.
+* ``recorded`` (transaction time, an aware ``datetime`` normalised to UTC):
+  when the fact became public, e.g. 2025-05-12 for that cut.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, TypeAlias
+
+import attrs
+from attrs import field, frozen
+
+from . import _validators as v
+from ._errors import EventValidationError
+from ._values import (
+    ALL_GOODS,
+    Combination,
+    Commitment,
+    ControlAction,
+    Delegate,
+    Scope,
+    Source,
+    Suspension,
+)
+
+__all__ = [
+    "AccordExtended",
+    "AccordReached",
+    "AnyEvent",
+    "ContactMode",
+    "DelegationNamed",
+    "EVENT_TYPES",
+    "Event",
+    "ExportControlChanged",
+    "LayerKey",
+    "LeadersSpoke",
+    "LicensesApproved",
+    "StatementIssued",
+    "TalksHeld",
+    "TalksScheduled",
+    "TariffChanged",
+    "TradeDataReleased",
+]
+
+LayerKey: TypeAlias = tuple[str, str, str, Scope]
+"""Identity of a tariff layer: (imposer, target, measure, scope)."""
+
+_PERIOD = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?")
+
+
+def _instances(kind: type) -> Any:
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(item, kind) for item in value):
+            raise EventValidationError(attribute.name, value, f"a tuple of {kind.__name__}")
+
+    return check
+
+
+def _optional_instance(kind: type) -> Any:
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, kind):
+            raise EventValidationError(attribute.name, value, f"None or a {kind.__name__}")
+
+    return check
+
+
+def _instance(kind: type) -> Any:
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, kind):
+            raise EventValidationError(attribute.name, value, f"a {kind.__name__}")
+
+    return check
+
+
+def _period(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not (isinstance(value, str) and _PERIOD.fullmatch(value)):
+        raise EventValidationError(
+            attribute.name, value, "a period 'YYYY', 'YYYY-MM' or 'YYYY-Qn'"
+        )
+
+
+def _not_before(value: date | None, name: str, bound: date, bound_name: str) -> None:
+    if value is not None and value < bound:
+        raise EventValidationError(name, value, f"a date on or after {bound_name} {bound}")
+
+
+@frozen(kw_only=True)
+class Event:
+    """Fields every event has. Not itself an event type.
+
+    Attributes:
+        event_id: Unique in a log; a non-empty string without whitespace.
+        effective: Valid time: the day the fact holds (inclusive).
+        recorded: Transaction time: when the fact became public, aware,
+            normalised to UTC.
+        source: Where the fact comes from, or ``None``.
+        note: Free text: how a date was worked out, caveats, conflicts.
+    """
+
+    TYPE: ClassVar[str] = ""
+    VERSION: ClassVar[int] = 0
+
+    event_id: str = field(validator=v.identifier)
+    effective: date = field(validator=v.day)
+    recorded: datetime = field(converter=v.to_utc, validator=v.aware)
+    source: Source | None = field(default=None, validator=_optional_instance(Source))
+    note: str = field(default="", validator=v.any_text)
+
+    @property
+    def sort_key(self) -> tuple[date, datetime, str]:
+        """The fold's total order: (effective, recorded, event_id)."""
+        return (self.effective, self.recorded, self.event_id)
+
+
+@frozen(kw_only=True)
+class TalksScheduled(Event):
+    """Talks announced for a place and dates.
+
+    ``effective`` is the day the schedule was set (usually the announcement);
+    ``starts``/``ends`` are the talks' own dates (``ends`` inclusive).
+    """
+
+    TYPE: ClassVar[str] = "TalksScheduled"
+    VERSION: ClassVar[int] = 1
+
+    talks_id: str = field(validator=v.identifier)
+    venue: str = field(validator=v.text)
+    parties: tuple[str, ...] = field(converter=tuple, validator=v.parties)
+    starts: date = field(validator=v.day)
+    ends: date | None = field(default=None, validator=v.optional_day)
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self.ends, "ends", self.starts, "starts")
+
+
+@frozen(kw_only=True)
+class DelegationNamed(Event):
+    """A party names (or changes) its delegation to talks."""
+
+    TYPE: ClassVar[str] = "DelegationNamed"
+    VERSION: ClassVar[int] = 1
+
+    talks_id: str = field(validator=v.identifier)
+    party: str = field(validator=v.party)
+    members: tuple[Delegate, ...] = field(converter=tuple, validator=_instances(Delegate))
+
+    def __attrs_post_init__(self) -> None:
+        if not self.members:
+            raise EventValidationError("members", self.members, "at least one Delegate")
+
+
+@frozen(kw_only=True)
+class TalksHeld(Event):
+    """Talks took place. ``effective`` is their last day; ``outcome`` in words."""
+
+    TYPE: ClassVar[str] = "TalksHeld"
+    VERSION: ClassVar[int] = 1
+
+    talks_id: str = field(validator=v.identifier)
+    venue: str = field(validator=v.text)
+    parties: tuple[str, ...] = field(converter=tuple, validator=v.parties)
+    starts: date = field(validator=v.day)
+    ends: date = field(validator=v.day)
+    outcome: str = field(default="", validator=v.any_text)
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self.ends, "ends", self.starts, "starts")
+
+
+class ContactMode(enum.Enum):
+    """How leaders spoke: by phone (``CALL``) or in person (``MEETING``)."""
+
+    CALL = "call"
+    MEETING = "meeting"
+
+
+@frozen(kw_only=True)
+class LeadersSpoke(Event):
+    """Heads of state or government spoke (a call or a meeting)."""
+
+    TYPE: ClassVar[str] = "LeadersSpoke"
+    VERSION: ClassVar[int] = 1
+
+    parties: tuple[str, ...] = field(converter=tuple, validator=v.parties)
+    leaders: tuple[str, ...] = field(converter=tuple, validator=v.texts)
+    mode: ContactMode = field(validator=_instance(ContactMode))
+    summary: str = field(default="", validator=v.any_text)
+
+
+@frozen(kw_only=True)
+class AccordReached(Event):
+    """Parties reached an accord, optionally with a window for further talks.
+
+    ``effective`` is the day the accord was reached. The window opens on
+    ``window_start`` (default: ``effective``), the day the commitments take
+    effect, and closes on its *deadline*: the first day after the window.
+    Give either ``window_days`` (the deadline is ``window_start +
+    window_days``) or an explicit ``deadline``, or neither (open-ended).
+
+    Example: the Geneva joint statement was reached on 2025-05-12, its
+    commitments took effect on 2025-05-14, ``window_days=90``: the deadline
+    is 2025-08-12.
+
+    Raises:
+        EventValidationError: both ``window_days`` and ``deadline`` given; a
+            window start before the accord; a deadline not after the window
+            start.
+    """
+
+    TYPE: ClassVar[str] = "AccordReached"
+    VERSION: ClassVar[int] = 1
+
+    accord_id: str = field(validator=v.identifier)
+    title: str = field(validator=v.text)
+    parties: tuple[str, ...] = field(converter=tuple, validator=v.parties)
+    commitments: tuple[Commitment, ...] = field(
+        default=(), converter=tuple, validator=_instances(Commitment)
+    )
+    window_start: date | None = field(default=None, validator=v.optional_day)
+    window_days: int | None = field(
+        default=None, validator=attrs.validators.optional(v.positive_int)
+    )
+    deadline: date | None = field(default=None, validator=v.optional_day)
+
+    def __attrs_post_init__(self) -> None:
+        if self.window_days is not None and self.deadline is not None:
+            raise EventValidationError(
+                "deadline", self.deadline, "None when window_days is given (one or the other)"
+            )
+        _not_before(self.window_start, "window_start", self.effective, "effective")
+        if self.deadline is not None and self.deadline <= self.window_opens:
+            raise EventValidationError(
+                "deadline", self.deadline, f"a date after the window start {self.window_opens}"
+            )
+
+    @property
+    def window_opens(self) -> date:
+        """The first day of the window: ``window_start`` or else ``effective``."""
+        return self.window_start if self.window_start is not None else self.effective
+
+    @property
+    def window_closes(self) -> date | None:
+        """The deadline (first day after the window), or ``None`` if open-ended."""
+        if self.deadline is not None:
+            return self.deadline
+        if self.window_days is not None:
+            return date.fromordinal(self.window_opens.toordinal() + self.window_days)
+        return None
+
+
+@frozen(kw_only=True)
+class AccordExtended(Event):
+    """An accord's window is extended to a new deadline (first day after it)."""
+
+    TYPE: ClassVar[str] = "AccordExtended"
+    VERSION: ClassVar[int] = 1
+
+    accord_id: str = field(validator=v.identifier)
+    deadline: date = field(validator=v.day)
+
+    def __attrs_post_init__(self) -> None:
+        if self.deadline <= self.effective:
+            raise EventValidationError(
+                "deadline", self.deadline, f"a date after effective {self.effective}"
+            )
+
+
+@frozen(kw_only=True)
+class TariffChanged(Event):
+    """Sets one tariff layer to a new level from ``effective`` on.
+
+    A layer is identified by (imposer, target, measure, scope); this event
+    sets exactly that layer. ``rate`` is the layer's new level, not an
+    increment: ad valorem, in percent, as ``Decimal`` (``30`` means 30 %).
+    A rate of 0 with no suspension removes the layer.
+
+    Attributes:
+        imposer: Who levies the tariff (alpha-3).
+        target: Whose goods it applies to (alpha-3).
+        measure: The legal measure, e.g. ``"IEEPA-fentanyl"``,
+            ``"IEEPA-reciprocal"``, ``"S301"``, ``"CN-counter-reciprocal"``.
+        scope: All goods (default) or HS code prefixes.
+        rate: The full level of the layer, percent.
+        suspension: Part of the rate suspended until a date, or ``None``.
+        accord_id: The accord this change implements, or ``None``.
+        combination: How the layer combines with others (only ``ADD``).
+
+    Raises:
+        EventValidationError: imposer equals target; a suspended rate not
+            below ``rate``; a suspension ending on or before ``effective``.
+    """
+
+    TYPE: ClassVar[str] = "TariffChanged"
+    VERSION: ClassVar[int] = 1
+
+    imposer: str = field(validator=v.party)
+    target: str = field(validator=v.party)
+    measure: str = field(validator=v.identifier)
+    rate: Decimal = field(converter=v.to_decimal, validator=v.percent)
+    scope: Scope = field(default=ALL_GOODS, validator=_instance(Scope))
+    suspension: Suspension | None = field(
+        default=None, validator=_optional_instance(Suspension)
+    )
+    accord_id: str | None = field(default=None, validator=v.optional_identifier)
+    combination: Combination = field(default=Combination.ADD, validator=_instance(Combination))
+
+    def __attrs_post_init__(self) -> None:
+        if self.imposer == self.target:
+            raise EventValidationError("target", self.target, "a party other than the imposer")
+        s = self.suspension
+        if s is None:
+            return
+        if s.rate >= self.rate:
+            raise EventValidationError(
+                "suspension.rate", s.rate, f"a rate below the layer's rate {self.rate}"
+            )
+        if s.until <= self.effective:
+            raise EventValidationError(
+                "suspension.until", s.until, f"a date after effective {self.effective}"
+            )
+
+    @property
+    def layer_key(self) -> LayerKey:
+        """The layer this event sets: (imposer, target, measure, scope)."""
+        return (self.imposer, self.target, self.measure, self.scope)
+
+    @property
+    def removes(self) -> bool:
+        """``True`` when the event removes its layer (rate 0, no suspension)."""
+        return self.rate == 0 and self.suspension is None
+
+
+@frozen(kw_only=True)
+class ExportControlChanged(Event):
+    """An export control is imposed, suspended or lifted.
+
+    Attributes:
+        issuer: The controlling party (alpha-3).
+        control_id: Identifies the control across events, e.g. the
+            announcement number.
+        action: ``IMPOSED``, ``SUSPENDED`` (until ``until``, or
+            indefinitely) or ``LIFTED``.
+        items: What is controlled, in words (elements, products).
+        until: For ``SUSPENDED``: the first day the control applies again.
+        description: Free text.
+    """
+
+    TYPE: ClassVar[str] = "ExportControlChanged"
+    VERSION: ClassVar[int] = 1
+
+    issuer: str = field(validator=v.party)
+    control_id: str = field(validator=v.identifier)
+    action: ControlAction = field(validator=_instance(ControlAction))
+    items: tuple[str, ...] = field(default=(), converter=tuple, validator=v.texts)
+    until: date | None = field(default=None, validator=v.optional_day)
+    description: str = field(default="", validator=v.any_text)
+
+    def __attrs_post_init__(self) -> None:
+        if self.until is not None and self.action is not ControlAction.SUSPENDED:
+            raise EventValidationError("until", self.until, "None unless action is 'suspended'")
+        if self.until is not None and self.until <= self.effective:
+            raise EventValidationError("until", self.until, f"a date after effective {self.effective}")
+
+
+@frozen(kw_only=True)
+class LicensesApproved(Event):
+    """Export licences approved by an issuer for a commodity.
+
+    ``count`` is the number approved, or ``None`` when not disclosed.
+    """
+
+    TYPE: ClassVar[str] = "LicensesApproved"
+    VERSION: ClassVar[int] = 1
+
+    issuer: str = field(validator=v.party)
+    commodity: str = field(validator=v.text)
+    count: int | None = field(default=None, validator=v.optional_count)
+
+
+@frozen(kw_only=True)
+class TradeDataReleased(Event):
+    """Official trade figures released for a period.
+
+    ``exports_yoy`` and ``imports_yoy`` are changes year on year in percent
+    (``Decimal("4.8")`` means +4.8 %, ``Decimal("-3.4")`` means −3.4 %).
+    ``period`` is ``"YYYY"``, ``"YYYY-MM"`` or ``"YYYY-Qn"``.
+    """
+
+    TYPE: ClassVar[str] = "TradeDataReleased"
+    VERSION: ClassVar[int] = 1
+
+    reporter: str = field(validator=v.party)
+    period: str = field(validator=_period)
+    exports_yoy: Decimal = field(converter=v.to_decimal, validator=v.change_percent)
+    imports_yoy: Decimal = field(converter=v.to_decimal, validator=v.change_percent)
+
+
+@frozen(kw_only=True)
+class StatementIssued(Event):
+    """A public statement by an official, in our own words."""
+
+    TYPE: ClassVar[str] = "StatementIssued"
+    VERSION: ClassVar[int] = 1
+
+    party: str = field(validator=v.party)
+    speaker: str = field(validator=v.text)
+    summary: str = field(validator=v.text)
+
+
+AnyEvent: TypeAlias = (
+    TalksScheduled
+    | DelegationNamed
+    | TalksHeld
+    | LeadersSpoke
+    | AccordReached
+    | AccordExtended
+    | TariffChanged
+    | ExportControlChanged
+    | LicensesApproved
+    | TradeDataReleased
+    | StatementIssued
+)
+"""Any concrete event type."""
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    AccordExtended,
+    AccordReached,
+    DelegationNamed,
+    ExportControlChanged,
+    LeadersSpoke,
+    LicensesApproved,
+    StatementIssued,
+    TalksHeld,
+    TalksScheduled,
+    TariffChanged,
+    TradeDataReleased,
+)
+"""Every concrete event type, in the order of their type tags."""

@@ -1,0 +1,40 @@
+"""The negotiation model: state, fold, replay to a date as known at a time.
+
+::
+
+    import events, negotiation
+    log = events.read_jsonl("seeds/us-china-2025.jsonl")
+    state = negotiation.replay(log, as_of=datetime.date(2025, 6, 9))
+    state.tariff_rate("USA", "CHN")          # Decimal('30')
+    state.days_remaining("geneva-2025")      # 64
+"""
+
+from ._errors import ConflictingEventError, NegotiationError, QueryError, UnknownReferenceError
+from ._fold import apply, replay
+from ._state import (
+    Accord,
+    AccordStatus,
+    ControlStatus,
+    ExportControl,
+    NegotiationState,
+    Talks,
+    TalksStatus,
+    TariffLayer,
+)
+
+__all__ = [
+    "Accord",
+    "AccordStatus",
+    "ConflictingEventError",
+    "ControlStatus",
+    "ExportControl",
+    "NegotiationError",
+    "NegotiationState",
+    "QueryError",
+    "Talks",
+    "TalksStatus",
+    "TariffLayer",
+    "UnknownReferenceError",
+    "apply",
+    "replay",
+]

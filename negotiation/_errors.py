@@ -1,0 +1,76 @@
+"""The exceptions of the ``negotiation`` package: one root, a small hierarchy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ConflictingEventError",
+    "NegotiationError",
+    "QueryError",
+    "UnknownReferenceError",
+]
+
+
+class NegotiationError(Exception):
+    """Root of every error the ``negotiation`` package raises on purpose."""
+
+
+class ConflictingEventError(NegotiationError, ValueError):
+    """Raised when two different events share one ``event_id``.
+
+    Identical duplicates are not an error: they are applied once.
+
+    Attributes:
+        event_id: The shared id.
+        first: The event already seen.
+        second: The different event with the same id.
+    """
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.event_id: str = first.event_id
+        self.first = first
+        self.second = second
+        super().__init__(
+            f"event {self.event_id!r}: two different events share this id "
+            f"({first.TYPE} recorded {first.recorded.isoformat()} and "
+            f"{second.TYPE} recorded {second.recorded.isoformat()}); "
+            "expected unique ids or identical duplicates"
+        )
+
+
+class UnknownReferenceError(NegotiationError, LookupError):
+    """Raised when an event (or a query) names an accord or talks the state does not hold.
+
+    Examples: extending an accord the log never reached; naming a delegation
+    to talks never scheduled or held; a tariff change implementing an
+    unknown accord; ``days_remaining`` of an unknown accord id.
+
+    Attributes:
+        event_id: The referring event, or ``None`` for a query.
+        field: The referring field, e.g. ``"accord_id"``.
+        value: The unknown id.
+    """
+
+    def __init__(self, event_id: str | None, field: str, value: str, expected: str) -> None:
+        self.event_id = event_id
+        self.field = field
+        self.value = value
+        where = f"event {event_id!r}, " if event_id is not None else ""
+        super().__init__(f"{where}field {field!r}: unknown id {value!r}; expected {expected}")
+
+
+class QueryError(NegotiationError, ValueError):
+    """Raised when a query's arguments break a rule.
+
+    Examples: ``as_of`` not a ``date``; ``known_at`` a naive ``datetime``.
+
+    Attributes:
+        argument: The argument's name.
+        value: The value given.
+    """
+
+    def __init__(self, argument: str, value: Any, expected: str) -> None:
+        self.argument = argument
+        self.value = value
+        super().__init__(f"{argument}={value!r}: expected {expected}")

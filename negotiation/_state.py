@@ -1,0 +1,340 @@
+"""The negotiation state on one date, and the records it is made of.
+
+A state is frozen. Everything in it is "as of" its date ``as_of``: applied
+tariff rates, accord and export-control statuses already account for the
+clock (suspensions that ended, windows that closed on or before ``as_of``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from attrs import field, frozen
+
+from events import (
+    AnyEvent,
+    Combination,
+    Commitment,
+    Delegate,
+    LayerKey,
+    LeadersSpoke,
+    LicensesApproved,
+    Scope,
+    StatementIssued,
+    Suspension,
+    TradeDataReleased,
+)
+
+from ._canonical import digest, state_to_dict
+from ._errors import UnknownReferenceError
+
+__all__ = [
+    "Accord",
+    "AccordStatus",
+    "ControlStatus",
+    "ExportControl",
+    "NegotiationState",
+    "Talks",
+    "TalksStatus",
+    "TariffLayer",
+]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _readonly(mapping: Mapping[_K, _V]) -> Mapping[_K, _V]:
+    return mapping if isinstance(mapping, MappingProxyType) else MappingProxyType(dict(mapping))
+
+
+@frozen(kw_only=True)
+class TariffLayer:
+    """One tariff layer in force: a legal measure of one imposer on one target and scope.
+
+    Attributes:
+        imposer: Who levies it (alpha-3).
+        target: Whose goods (alpha-3).
+        measure: The legal measure, e.g. ``"IEEPA-reciprocal"``.
+        scope: All goods or HS prefixes.
+        rate: The layer's full level, ad valorem percent.
+        suspension: The suspended part, or ``None``.
+        applied_rate: The rate that applies on the state's date, percent:
+            ``suspension.rate`` before ``suspension.until``, else ``rate``.
+        since: Effective date of the event that set the layer.
+        event_id: That event.
+        accord_id: The accord the change implements, or ``None``.
+        combination: How it combines with other layers (``ADD``).
+    """
+
+    imposer: str
+    target: str
+    measure: str
+    scope: Scope
+    rate: Decimal
+    suspension: Suspension | None
+    applied_rate: Decimal
+    since: date
+    event_id: str
+    accord_id: str | None
+    combination: Combination
+
+    @property
+    def key(self) -> LayerKey:
+        """(imposer, target, measure, scope)."""
+        return (self.imposer, self.target, self.measure, self.scope)
+
+    @property
+    def suspended(self) -> bool:
+        """Whether part of the rate is suspended on the state's date."""
+        return self.applied_rate != self.rate
+
+
+class AccordStatus(enum.Enum):
+    """An accord's status on the state's date.
+
+    ``PENDING``: reached, window not yet open (before ``window_start``).
+    ``ACTIVE``: the window is open (or the accord is open-ended).
+    ``LAPSED``: the deadline came (on or before the state's date) with no
+    extension known that moved it.
+    """
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    LAPSED = "lapsed"
+
+
+@frozen(kw_only=True)
+class Accord:
+    """An accord as of the state's date.
+
+    Attributes:
+        accord_id: Its id in the log.
+        title: Its name, e.g. the joint statement's title.
+        parties: The parties (alpha-3).
+        commitments: What each party committed to.
+        reached: The day it was reached (the event's ``effective``).
+        window_start: The first day of its window (commitments take effect).
+        deadline: The first day after the window, or ``None`` if open-ended;
+            the latest extension's deadline if extended.
+        status: On the state's date.
+        event_id: The ``AccordReached`` event.
+        extended_by: The ``AccordExtended`` events applied, in fold order.
+    """
+
+    accord_id: str
+    title: str
+    parties: tuple[str, ...]
+    commitments: tuple[Commitment, ...]
+    reached: date
+    window_start: date
+    deadline: date | None
+    status: AccordStatus
+    event_id: str
+    extended_by: tuple[str, ...] = ()
+
+
+class TalksStatus(enum.Enum):
+    """``SCHEDULED`` (announced) or ``HELD`` (took place)."""
+
+    SCHEDULED = "scheduled"
+    HELD = "held"
+
+
+@frozen(kw_only=True)
+class Talks:
+    """Talks as of the state's date.
+
+    Attributes:
+        talks_id: Its id in the log.
+        venue: Where.
+        parties: Who (alpha-3).
+        starts: First day.
+        ends: Last day (inclusive), or ``None`` if not announced.
+        status: Scheduled or held.
+        delegations: Party (alpha-3) to its delegation, as last named.
+        outcome: In words, once held.
+        event_ids: The events that make up this record, in fold order.
+    """
+
+    talks_id: str
+    venue: str
+    parties: tuple[str, ...]
+    starts: date
+    ends: date | None
+    status: TalksStatus
+    delegations: Mapping[str, tuple[Delegate, ...]] = field(converter=_readonly)
+    outcome: str
+    event_ids: tuple[str, ...]
+
+
+class ControlStatus(enum.Enum):
+    """An export control is ``IN_FORCE`` or ``SUSPENDED`` (lifted ones are removed)."""
+
+    IN_FORCE = "in force"
+    SUSPENDED = "suspended"
+
+
+@frozen(kw_only=True)
+class ExportControl:
+    """An export control as of the state's date.
+
+    Attributes:
+        control_id: Its id in the log.
+        issuer: Who controls (alpha-3).
+        items: What is controlled, in words.
+        description: Free text.
+        since: Effective date of the latest change.
+        status: In force or suspended on the state's date.
+        suspended_until: For a suspended control, the first day it applies
+            again (``None``: indefinitely).
+        event_ids: The events applied, in fold order.
+    """
+
+    control_id: str
+    issuer: str
+    items: tuple[str, ...]
+    description: str
+    since: date
+    status: ControlStatus
+    suspended_until: date | None
+    event_ids: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class NegotiationState:
+    """The negotiation as of one date (valid time), as known at one instant.
+
+    Build one with :func:`negotiation.replay` (or fold with
+    :func:`negotiation.apply` from :meth:`empty`).
+
+    Attributes:
+        as_of: The date the state describes (valid time, inclusive).
+        known_at: The transaction-time cut-off used, or ``None`` for "all we
+            know now". Not part of equality or the digest.
+        layers: Tariff layers in force, by (imposer, target, measure, scope).
+        accords: Accords by id.
+        talks: Talks by id.
+        export_controls: Export controls in force or suspended, by id.
+        trade_data: The latest release per reporter (by period, then fold order).
+        events: Every event the state rests on, by id.
+        scheduled: Events announced by the end of ``as_of`` (and by
+            ``known_at``) but effective after ``as_of``, by id.
+        last_applied: The fold key (effective, recorded, event_id) of the
+            last event applied; derived, not part of equality.
+    """
+
+    as_of: date
+    known_at: datetime | None = field(default=None, eq=False)
+    layers: Mapping[LayerKey, TariffLayer] = field(factory=dict, converter=_readonly)
+    accords: Mapping[str, Accord] = field(factory=dict, converter=_readonly)
+    talks: Mapping[str, Talks] = field(factory=dict, converter=_readonly)
+    export_controls: Mapping[str, ExportControl] = field(factory=dict, converter=_readonly)
+    trade_data: Mapping[str, TradeDataReleased] = field(factory=dict, converter=_readonly)
+    events: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
+    scheduled: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
+    last_applied: tuple[date, datetime, str] | None = field(default=None, eq=False)
+
+    @classmethod
+    def empty(cls, as_of: date, *, known_at: datetime | None = None) -> NegotiationState:
+        """The state before any event, on ``as_of``."""
+        return cls(as_of=as_of, known_at=known_at)
+
+    def tariff_layers(
+        self, imposer: str | None = None, target: str | None = None, product: str | None = None
+    ) -> tuple[TariffLayer, ...]:
+        """The layers in force, filtered, sorted by (imposer, target, measure, scope).
+
+        Args:
+            imposer: Keep only this imposer (alpha-3), or all.
+            target: Keep only this target (alpha-3), or all.
+            product: Keep only layers whose scope covers this HS code
+                (all-goods layers cover every code), or all layers.
+        """
+        found = [
+            layer
+            for layer in self.layers.values()
+            if (imposer is None or layer.imposer == imposer)
+            and (target is None or layer.target == target)
+            and (product is None or layer.scope.covers(product))
+        ]
+        return tuple(sorted(found, key=lambda layer: (*layer.key[:3], layer.scope.hs)))
+
+    def tariff_rate(self, imposer: str, target: str, product: str | None = None) -> Decimal:
+        """The combined applied rate of ``imposer`` on goods of ``target``, percent.
+
+        With no ``product``: the sum of the applied rates of the all-goods
+        layers. With an HS code: the sum over every layer whose scope covers
+        it (all-goods layers too). ``Decimal(0)`` where no layer applies.
+        Layers combine by addition (:attr:`events.Combination.ADD`, the only
+        rule so far). A suspended layer counts at its suspended rate before
+        the suspension's end date and at its full rate from that date on.
+
+        Example: on 2025-06-09 the US rate on Chinese goods is 30
+        (IEEPA-fentanyl 20 + IEEPA-reciprocal 10, the latter 34 with 24
+        points suspended).
+        """
+        layers = (
+            self.tariff_layers(imposer, target, product)
+            if product is not None
+            else [
+                layer
+                for layer in self.tariff_layers(imposer, target)
+                if layer.scope.all_goods
+            ]
+        )
+        return sum((layer.applied_rate for layer in layers), Decimal(0))
+
+    def days_remaining(self, accord_id: str) -> int | None:
+        """Days from ``as_of`` to the accord's deadline, never negative.
+
+        ``None`` for an open-ended accord. On the deadline itself and after,
+        0. Example: on 2025-06-09, 64 days remain to 2025-08-12.
+
+        Raises:
+            UnknownReferenceError: no accord with that id in the state.
+        """
+        accord = self.accords.get(accord_id)
+        if accord is None:
+            known = ", ".join(sorted(self.accords)) or "none"
+            raise UnknownReferenceError(None, "accord_id", accord_id, f"one of: {known}")
+        if accord.deadline is None:
+            return None
+        return max(0, (accord.deadline - self.as_of).days)
+
+    def _occurrences(self, kind: type[_V]) -> tuple[_V, ...]:
+        found = [event for event in self.events.values() if isinstance(event, kind)]
+        return tuple(sorted(found, key=lambda event: event.sort_key))  # type: ignore[attr-defined]
+
+    @property
+    def licence_approvals(self) -> tuple[LicensesApproved, ...]:
+        """Export-licence approvals so far, in fold order."""
+        return self._occurrences(LicensesApproved)
+
+    @property
+    def statements(self) -> tuple[StatementIssued, ...]:
+        """Public statements so far, in fold order."""
+        return self._occurrences(StatementIssued)
+
+    @property
+    def leader_contacts(self) -> tuple[LeadersSpoke, ...]:
+        """Leaders' calls and meetings so far, in fold order."""
+        return self._occurrences(LeadersSpoke)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 hex of the state's canonical serialization.
+
+        Equal states have equal digests on any machine and Python version
+        (sorted keys, decimals as strings, ISO dates). ``known_at`` is not
+        part of it.
+        """
+        return digest(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The state as plain JSON types (what ``--format json`` prints)."""
+        return state_to_dict(self)
