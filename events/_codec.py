@@ -138,10 +138,12 @@ def to_dict(event: Event) -> dict[str, Any]:
     """Serialize an event to a plain dict of JSON types.
 
     Returns:
-        ``{"type": <tag>, "v": <schema version>, <fields>...}``.
+        ``{"type": <tag>, "v": <schema version>, <fields>..., "source": ...,
+        "note": ...}``: the citation last, so the facts read first.
     """
     body = converter.unstructure(event)
-    return {"type": event.TYPE, "v": event.VERSION, **body}
+    citation = {"source": body.pop("source"), "note": body.pop("note")}
+    return {"type": event.TYPE, "v": event.VERSION, **body, **citation}
 
 
 def _field_path(exc: BaseException, prefix: str = "") -> tuple[str | None, BaseException]:

@@ -73,6 +73,12 @@ def text(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise EventValidationError(attribute.name, value, "a non-empty string")
 
 
+def optional_text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """``None`` or a :func:`text`."""
+    if value is not None:
+        text(inst, attribute, value)
+
+
 def any_text(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Any string, empty included."""
     if not isinstance(value, str):

@@ -58,13 +58,13 @@ class Source:
     Attributes:
         publisher: Who published it, e.g. ``"Federal Register"``.
         title: The document's or article's title.
-        url: Where it can be read.
+        url: Where it can be read, or ``None`` (e.g. a print-only article).
         published: The publication date, if known.
     """
 
     publisher: str = field(validator=v.text)
     title: str = field(validator=v.text)
-    url: str = field(validator=v.text)
+    url: str | None = field(default=None, validator=v.optional_text)
     published: date | None = field(default=None, validator=v.optional_day)
 
 
