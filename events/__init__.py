@@ -10,6 +10,7 @@ needs only ``events``.
 """
 
 from ._codec import (
+    JsonlCheck,
     check_jsonl,
     converter,
     dumps_jsonl,
@@ -66,6 +67,7 @@ __all__ = [
     "EventValidationError",
     "EventsError",
     "ExportControlChanged",
+    "JsonlCheck",
     "LayerKey",
     "LeadersSpoke",
     "LicensesApproved",

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import cattrs
+from attrs import frozen
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from ._errors import DecodeError, EventsError
@@ -31,6 +32,7 @@ from ._values import ALL_GOODS, Scope
 from ._vocabulary import EVENT_TYPES, AnyEvent, Event
 
 __all__ = [
+    "JsonlCheck",
     "check_jsonl",
     "converter",
     "dumps_jsonl",
@@ -221,6 +223,11 @@ def _parse_line(text: str) -> Any:
 
 def _decode_line(text: str, path: str | None, number: int) -> AnyEvent:
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        reason = f"not valid UTF-8 text (bad byte or lone surrogate at column {exc.start + 1})"
+        raise DecodeError(reason, path=path, line=number) from None
+    try:
         data = _parse_line(text)
     except ValueError as exc:
         raise DecodeError(f"malformed JSON: {exc}", path=path, line=number) from exc
@@ -258,23 +265,41 @@ def loads_jsonl(text: str, *, path: str | None = None) -> tuple[AnyEvent, ...]:
     return tuple(_decode_line(line, path, number) for number, line in _lines(text))
 
 
-def check_jsonl(
-    text: str, *, path: str | None = None
-) -> tuple[tuple[AnyEvent, ...], tuple[DecodeError, ...]]:
-    """Decode every line that can be decoded and collect an error for each other line.
+@frozen(kw_only=True)
+class JsonlCheck:
+    """What :func:`check_jsonl` found.
 
-    Returns:
-        ``(events, errors)``: the good events in file order, and one
-        :class:`DecodeError` per bad line, in line order.
+    Attributes:
+        events: The events that decoded, in file order.
+        lines: The 1-based line number of each of ``events``.
+        errors: One :class:`DecodeError` per line that did not decode.
     """
+
+    events: tuple[AnyEvent, ...]
+    lines: tuple[int, ...]
+    errors: tuple[DecodeError, ...]
+
+
+def check_jsonl(path: str | os.PathLike[str]) -> JsonlCheck:
+    """Read a JSON Lines file, decoding every line that can be and collecting an error for each other line.
+
+    Unlike :func:`read_jsonl`, this does not stop at the first bad line.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    text = _read_text(path)
+    name = os.fspath(path)
     good: list[AnyEvent] = []
+    lines: list[int] = []
     bad: list[DecodeError] = []
     for number, line in _lines(text):
         try:
-            good.append(_decode_line(line, path, number))
+            good.append(_decode_line(line, name, number))
+            lines.append(number)
         except DecodeError as exc:
             bad.append(exc)
-    return tuple(good), tuple(bad)
+    return JsonlCheck(events=tuple(good), lines=tuple(lines), errors=tuple(bad))
 
 
 def dumps_jsonl(events: Iterable[Event]) -> str:
@@ -282,6 +307,11 @@ def dumps_jsonl(events: Iterable[Event]) -> str:
     return "".join(
         json.dumps(to_dict(event), ensure_ascii=False) + "\n" for event in events
     )
+
+
+def _read_text(path: str | os.PathLike[str]) -> str:
+    """The file's text; bytes that are not UTF-8 become lone surrogates, refused per line."""
+    return Path(path).read_bytes().decode("utf-8", errors="surrogateescape")
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> tuple[AnyEvent, ...]:
@@ -292,14 +322,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> tuple[AnyEvent, ...]:
         DecodeError: a line is not valid UTF-8 or not a valid event; the
             error names the file, the line, the event id and the field.
     """
-    name = os.fspath(path)
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DecodeError(f"not valid UTF-8 ({exc.reason})", path=name, line=line) from exc
-    return loads_jsonl(text, path=name)
+    return loads_jsonl(_read_text(path), path=os.fspath(path))
 
 
 def write_jsonl(path: str | os.PathLike[str], events: Iterable[Event]) -> None:

@@ -10,7 +10,7 @@
 """
 
 from ._errors import ConflictingEventError, NegotiationError, QueryError, UnknownReferenceError
-from ._fold import apply, replay
+from ._fold import apply, find_problems, replay
 from ._state import (
     Accord,
     AccordStatus,
@@ -36,5 +36,6 @@ __all__ = [
     "TariffLayer",
     "UnknownReferenceError",
     "apply",
+    "find_problems",
     "replay",
 ]

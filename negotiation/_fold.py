@@ -30,7 +30,7 @@ from events import (
     TradeDataReleased,
 )
 
-from ._errors import ConflictingEventError, QueryError, UnknownReferenceError
+from ._errors import ConflictingEventError, NegotiationError, QueryError, UnknownReferenceError
 from ._state import (
     Accord,
     AccordStatus,
@@ -42,7 +42,7 @@ from ._state import (
     TariffLayer,
 )
 
-__all__ = ["apply", "replay"]
+__all__ = ["apply", "find_problems", "replay"]
 
 _SECTIONS = ("layers", "accords", "talks", "export_controls", "trade_data", "events", "scheduled")
 
@@ -265,6 +265,40 @@ def _check_query(as_of: Any, known_at: Any) -> None:
         raise QueryError("known_at", known_at, "None or a timezone-aware datetime")
 
 
+def _deduplicate(
+    events: Iterable[AnyEvent],
+) -> tuple[list[AnyEvent], list[ConflictingEventError]]:
+    """Drop identical duplicates; report each event whose id an earlier, different event has."""
+    unique: dict[str, AnyEvent] = {}
+    conflicts: list[ConflictingEventError] = []
+    for event in events:
+        seen = unique.setdefault(event.event_id, event)
+        if seen is not event and seen != event:
+            conflicts.append(ConflictingEventError(seen, event))
+    return list(unique.values()), conflicts
+
+
+def find_problems(events: Iterable[AnyEvent]) -> tuple[NegotiationError, ...]:
+    """Every problem that would stop a replay of ``events``, not only the first.
+
+    Returns:
+        One :class:`ConflictingEventError` per event whose id an earlier
+        (in input order), different event already has, then one
+        :class:`UnknownReferenceError` per event (in fold order) that names
+        an accord, talks or export control no earlier event defines. Empty
+        for a sound log.
+    """
+    unique, conflicts = _deduplicate(events)
+    problems: list[NegotiationError] = list(conflicts)
+    builder = _Builder(NegotiationState.empty(date.max))
+    for event in sorted(unique, key=lambda event: event.sort_key):
+        try:
+            builder.add(event)
+        except UnknownReferenceError as exc:
+            problems.append(exc)
+    return tuple(problems)
+
+
 def replay(
     events: Iterable[AnyEvent], *, as_of: date, known_at: datetime | None = None
 ) -> NegotiationState:
@@ -296,12 +330,10 @@ def replay(
         QueryError: ``as_of`` is not a date or ``known_at`` is naive.
     """
     _check_query(as_of, known_at)
-    unique: dict[str, AnyEvent] = {}
-    for event in events:
-        seen = unique.setdefault(event.event_id, event)
-        if seen is not event and seen != event:
-            raise ConflictingEventError(seen, event)
-    visible = [e for e in unique.values() if known_at is None or e.recorded <= known_at]
+    unique, conflicts = _deduplicate(events)
+    if conflicts:
+        raise conflicts[0]
+    visible = [e for e in unique if known_at is None or e.recorded <= known_at]
     visible.sort(key=lambda event: event.sort_key)
     builder = _Builder(NegotiationState.empty(as_of, known_at=known_at))
     for event in visible:

@@ -1,0 +1,114 @@
+"""The ``negotiation`` command line.
+
+Exit codes: 0 success, 1 invalid input (a bad log, an unreadable file),
+2 usage (bad arguments). Errors go to standard error, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import events
+
+from ._canonical import canonical_json
+from ._errors import NegotiationError
+from ._fold import find_problems, replay
+from ._render import render_text
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _instant(text: str) -> datetime:
+    expected = "a timestamp with an offset, e.g. 2025-05-13T12:00:00Z"
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r} (no offset)")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="negotiation",
+        description="Replay a negotiation event log (JSON Lines) to a date.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "replay",
+        help="print the state on a date",
+        description="Print the state on --as-of (valid time), as known at --known-at "
+        "(transaction time; default: everything in the log).",
+    )
+    run.add_argument("log", metavar="LOG", help="a JSON Lines event log")
+    run.add_argument("--as-of", required=True, type=_date, metavar="YYYY-MM-DD")
+    run.add_argument("--known-at", type=_instant, metavar="TIMESTAMP",
+                     help="only events recorded at or before this instant, e.g. 2025-05-13T12:00Z")
+    run.add_argument("--format", choices=("text", "json"), default="text")
+
+    check = commands.add_parser(
+        "validate",
+        help="check a log and report every problem",
+        description="Check every line of a log; report each problem with its line number.",
+    )
+    check.add_argument("log", metavar="LOG", help="a JSON Lines event log")
+    return parser
+
+
+def _replay(args: argparse.Namespace) -> int:
+    log = events.read_jsonl(args.log)
+    state = replay(log, as_of=args.as_of, known_at=args.known_at)
+    if args.format == "json":
+        sys.stdout.write(canonical_json(state.to_dict()) + "\n")
+    else:
+        sys.stdout.write(render_text(state))
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    found = events.check_jsonl(args.log)
+    line_of = dict(zip((e.event_id for e in found.events), found.lines, strict=True))
+    problems = [str(error) for error in found.errors]
+    for problem in find_problems(found.events):
+        event_id = getattr(problem, "event_id", None)
+        where = f"{args.log}, line {line_of[event_id]}, " if event_id in line_of else f"{args.log}: "
+        problems.append(f"{where}{problem}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    count = len(found.events) + len(found.errors)
+    if problems:
+        print(f"{args.log}: {len(problems)} problem(s) in {count} event line(s)", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"{args.log}: {count} events, valid")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    handler = {"replay": _replay, "validate": _validate}[args.command]
+    try:
+        return handler(args)
+    except (events.EventsError, NegotiationError) as exc:
+        print(f"negotiation: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"negotiation: error: cannot read {args.log}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID

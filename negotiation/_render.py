@@ -1,0 +1,133 @@
+"""A state as text for a person. The same state always renders to the same text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from events import AnyEvent, ExportControlChanged, TariffChanged
+
+from ._state import Accord, NegotiationState, Talks, TariffLayer
+
+__all__ = ["render_text"]
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value} %"
+
+
+def _signed(value: Decimal) -> str:
+    return f"{'+' if value > 0 else ''}{value} %"
+
+
+def _layer(layer: TariffLayer) -> str:
+    line = f"    {layer.measure:<22} {_pct(layer.applied_rate):>7}  {layer.scope}, since {layer.since}"
+    suspension = layer.suspension
+    if suspension is not None and layer.suspended:
+        suspended = layer.rate - suspension.rate
+        line += f"; {layer.rate} with {suspended} points suspended until {suspension.until}"
+    return line + f"  [{layer.event_id}]"
+
+
+def _tariffs(state: NegotiationState) -> list[str]:
+    lines = ["Tariffs (ad valorem, percent; layers add up)"]
+    pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
+    if not pairs:
+        lines.append("  none")
+    for imposer, target in pairs:
+        layers = state.tariff_layers(imposer, target)
+        total = state.tariff_rate(imposer, target)
+        lines.append(f"  {imposer} on goods of {target}: {_pct(total)} on all goods")
+        lines.extend(_layer(layer) for layer in layers if layer.scope.all_goods)
+        product_layers = [layer for layer in layers if not layer.scope.all_goods]
+        if product_layers:
+            lines.append("    on listed products only (adds to the all-goods rate):")
+            lines.extend("  " + _layer(layer) for layer in product_layers)
+    return lines
+
+
+def _accord(state: NegotiationState, accord: Accord) -> list[str]:
+    parties = ", ".join(accord.parties)
+    lines = [f"  {accord.accord_id}: {accord.title} ({parties})"]
+    window = f"window from {accord.window_start}"
+    if accord.deadline is None:
+        window += ", open-ended"
+    else:
+        window += f" to deadline {accord.deadline}"
+        remaining = state.days_remaining(accord.accord_id)
+        window += f"; {remaining} days remaining"
+    extended = f"; extended {len(accord.extended_by)} time(s)" if accord.extended_by else ""
+    lines.append(f"    {accord.status.value}; reached {accord.reached}; {window}{extended}")
+    lines.extend(f"    - {c.party}: {c.text}" for c in accord.commitments)
+    return lines
+
+
+def _talks(talks: Talks) -> list[str]:
+    dates = f"{talks.starts}" + (f" to {talks.ends}" if talks.ends else "")
+    lines = [
+        f"  {talks.talks_id}: {talks.venue}, {talks.status.value} {dates} ({', '.join(talks.parties)})"
+    ]
+    for party, members in talks.delegations.items():
+        names = "; ".join(
+            f"{m.name} ({m.office}{', leads' if m.leads else ''})" for m in members
+        )
+        lines.append(f"    {party} delegation: {names}")
+    if talks.outcome:
+        lines.append(f"    outcome: {talks.outcome}")
+    return lines
+
+
+def _scheduled(event: AnyEvent) -> str:
+    what = type(event).__name__
+    if isinstance(event, TariffChanged):
+        what = f"{event.imposer} on {event.target} {event.measure} ({event.scope}) to {_pct(event.rate)}"
+        if event.suspension is not None:
+            what += f", {_pct(event.suspension.rate)} until {event.suspension.until}"
+    elif isinstance(event, ExportControlChanged):
+        what = f"{event.issuer} export control {event.control_id} {event.action.value}"
+    return f"  scheduled {event.effective}: {what}  [{event.event_id}]"
+
+
+def _section(title: str, body: list[str]) -> list[str]:
+    return ["", title, *(body or ["  none"])]
+
+
+def render_text(state: NegotiationState) -> str:
+    """Render a state for reading: tariffs with layers, accords, talks and the rest.
+
+    Returns:
+        Text ending in a newline; no paths, no run times: equal states
+        render to equal text.
+    """
+    known = "as known now" if state.known_at is None else f"as known at {state.known_at.isoformat()}"
+    lines = [f"Negotiation state on {state.as_of} ({known})", f"digest {state.digest}", ""]
+    lines += _tariffs(state)
+    accords = [line for _, a in sorted(state.accords.items()) for line in _accord(state, a)]
+    lines += _section("Accords", accords)
+    talks = sorted(state.talks.values(), key=lambda t: (t.starts, t.talks_id))
+    lines += _section("Talks", [line for t in talks for line in _talks(t)])
+    lines += _section("Export controls", [
+        f"  {c.control_id} ({c.issuer}): {c.status.value} since {c.since}"
+        + (f" until {c.suspended_until}" if c.suspended_until else "")
+        + f": {', '.join(c.items)}"
+        for _, c in sorted(state.export_controls.items())
+    ])
+    lines += _section("Export licences approved", [
+        f"  {e.effective} {e.issuer} {e.commodity}: "
+        + ("number not disclosed" if e.count is None else f"{e.count}")
+        for e in state.licence_approvals
+    ])
+    lines += _section("Latest trade data", [
+        f"  {r.reporter} {r.period} (released {r.effective}): exports {_signed(r.exports_yoy)}"
+        f" y/y, imports {_signed(r.imports_yoy)} y/y"
+        for _, r in sorted(state.trade_data.items())
+    ])
+    lines += _section("Leaders' contacts", [
+        f"  {e.effective} {e.mode.value}: {', '.join(e.leaders)}: {e.summary}"
+        for e in state.leader_contacts
+    ])
+    lines += _section("Statements", [
+        f"  {e.effective} {e.party}, {e.speaker}: {e.summary}" for e in state.statements
+    ])
+    scheduled = sorted(state.scheduled.values(), key=lambda e: e.sort_key)
+    lines += _section("Announced, not yet effective", [_scheduled(e) for e in scheduled])
+    return "\n".join(lines) + "\n"
