@@ -1,0 +1,45 @@
+"""Shared fixtures and hypothesis profiles.
+
+Profiles: ``dev`` (fast, the default) and ``ci`` (more examples), chosen by
+the ``CI`` environment variable; override with ``HYPOTHESIS_PROFILE``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import events
+
+settings.register_profile(
+    "dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The folder of the seed logs."""
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def us_china() -> tuple[events.AnyEvent, ...]:
+    """The 2025 US–China timeline seed log."""
+    return events.read_jsonl(SEEDS / "us-china-2025.jsonl")
+
+
+@pytest.fixture(scope="session")
+def london() -> tuple[events.AnyEvent, ...]:
+    """The seed log of the London-talks article."""
+    return events.read_jsonl(SEEDS / "london-talks-2025.jsonl")
