@@ -52,7 +52,6 @@ from ._vocabulary import (
 
 __all__ = [
     "ALL_GOODS",
-    "EVENT_TYPES",
     "AccordExtended",
     "AccordReached",
     "AnyEvent",
@@ -63,6 +62,7 @@ __all__ = [
     "DecodeError",
     "Delegate",
     "DelegationNamed",
+    "EVENT_TYPES",
     "Event",
     "EventValidationError",
     "EventsError",

@@ -1,0 +1,122 @@
+"""The ``negotiation`` command: replay and validate, output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import events
+from negotiation._cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_replay_text_shows_rates_accord_and_talks(capsys, seeds_dir):
+    """The README's promise: 30 % with its layers, the accord's deadline and days, London talks."""
+    code, out, err = run(capsys, "replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-06-09")
+    assert (0, "") == (code, err)
+    words = " ".join(out.split())
+    for expected in (
+        "USA on goods of CHN: 30 % on all goods",
+        "IEEPA-fentanyl 20 % all goods, since 2025-03-04",
+        "IEEPA-reciprocal 10 % all goods, since 2025-05-14; 34 with 24 points suspended until 2025-08-12",
+        "window from 2025-05-14 to deadline 2025-08-12; 64 days remaining",
+        "london-2025-06: London, scheduled 2025-06-09",
+        "Scott Bessent (Secretary of the Treasury, leads)",
+    ):
+        assert expected in words
+
+
+def test_replay_known_at_lists_scheduled(capsys, seeds_dir):
+    """Known at 2025-05-13T12:00Z, the cut of 05-14 prints on one line with 'scheduled' and its date."""
+    code, out, _ = run(capsys, "replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-05-13",
+                       "--known-at", "2025-05-13T12:00Z")
+    lines = [line for line in out.splitlines() if "us-ieepa-reciprocal-geneva" in line]
+    assert (0, True) == (code, "USA on goods of CHN: 145 %" in out)
+    assert 1 == len(lines) and "scheduled 2025-05-14" in lines[0]
+
+
+def test_replay_json_is_stable_and_parsable(capsys, seeds_dir):
+    """JSON output parses, holds the totals, and is byte-identical across runs."""
+    args = ("replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-04-10", "--format", "json")
+    _, first, _ = run(capsys, *args)
+    _, second, _ = run(capsys, *args)
+    data = json.loads(first)
+    totals = {(row["imposer"], row["target"]): row["all_goods_rate"] for row in data["tariffs"]}
+    assert (first, {("USA", "CHN"): "145", ("CHN", "USA"): "84"}) == (second, totals)
+
+
+def test_validate_reports_three_bad_lines(capsys, tmp_path, seeds_dir):
+    """A log with three bad lines gets three reports, each with its line number, and exit 1."""
+    lines = (seeds_dir / "london-talks-2025.jsonl").read_text(encoding="utf-8").splitlines()
+    bad = [json.loads(line) for line in lines]
+    bad[0]["rate"] = "-20"
+    bad[3]["parties"] = ["USA", "usa"]
+    bad[6]["recorded"] = "2025-06-07T03:00:00"
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(item) for item in bad) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(path))
+    reports = [line for line in err.splitlines() if ", line " in line]
+    assert (1, "") == (code, out)
+    assert [", line 1,", ", line 4,", ", line 7,"] == [f", line {r.split(', line ')[1].split(',')[0]}," for r in reports]
+    assert ["rate", "parties", "recorded"] == [r.split("field '")[1].split("'")[0] for r in reports]
+
+
+def test_validate_reports_dangling_references_with_lines(capsys, tmp_path, seeds_dir):
+    """A delegation to talks the log never scheduled is reported with its line."""
+    log = [e for e in events.read_jsonl(seeds_dir / "london-talks-2025.jsonl") if e.event_id != "london-talks-scheduled"]
+    path = tmp_path / "dangling.jsonl"
+    events.write_jsonl(path, log)
+    code, _, err = run(capsys, "validate", str(path))
+    line = next(i for i, e in enumerate(log, start=1) if e.event_id == "london-talks-usa-delegation")
+    assert 1 == code
+    assert f"line {line}, event 'london-talks-usa-delegation', field 'talks_id'" in err
+
+
+def test_validate_good_log(capsys, seeds_dir):
+    """A sound seed validates with exit 0."""
+    code, out, _ = run(capsys, "validate", str(seeds_dir / "us-china-2025.jsonl"))
+    assert (0, True) == (code, "50 events, valid" in out)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["replay", "x.jsonl"],
+        ["replay", "x.jsonl", "--as-of", "2025-02-30"],
+        ["replay", "x.jsonl", "--as-of", "2025-06-09", "--known-at", "2025-06-09T12:00"],
+        ["replay", "x.jsonl", "--as-of", "2025-06-09", "--format", "xml"],
+        ["frobnicate"],
+    ],
+)
+def test_usage_errors_exit_2(capsys, argv):
+    """Bad arguments exit with 2 and a message on stderr."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert (2, True) == (info.value.code, "error" in capsys.readouterr().err)
+
+
+def test_missing_file_exit_1(capsys, tmp_path):
+    """A missing log is invalid input: exit 1, one line on stderr, no traceback."""
+    code, out, err = run(capsys, "replay", str(tmp_path / "none.jsonl"), "--as-of", "2025-06-09")
+    assert (1, "", 1) == (code, out, len(err.splitlines()))
+    assert "none.jsonl" in err and "Traceback" not in err
+
+
+def test_bad_log_exit_1_without_traceback(tmp_path):
+    """``python -m negotiation`` on a bad log prints one error line and exits 1."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"type": "TariffChanged"}\n', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "negotiation", "replay", str(path), "--as-of", "2025-06-09"],
+        capture_output=True, text=True,
+    )
+    assert (1, "") == (done.returncode, done.stdout)
+    assert "line 1" in done.stderr and "Traceback" not in done.stderr
