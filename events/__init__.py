@@ -21,6 +21,7 @@ from ._codec import (
     write_jsonl,
 )
 from ._errors import DecodeError, EventsError, EventValidationError
+from ._validators import is_hs_code, is_party_code
 from ._values import (
     ALL_GOODS,
     Combination,
@@ -83,6 +84,8 @@ __all__ = [
     "converter",
     "dumps_jsonl",
     "from_dict",
+    "is_hs_code",
+    "is_party_code",
     "loads_jsonl",
     "read_jsonl",
     "to_dict",

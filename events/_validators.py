@@ -20,6 +20,16 @@ _HS = re.compile(r"(?:\d\d){1,5}")
 _ID = re.compile(r"\S+")
 
 
+def is_party_code(value: Any) -> bool:
+    """Whether ``value`` is a party code: three capital letters (ISO 3166-1 alpha-3 form)."""
+    return isinstance(value, str) and _PARTY.fullmatch(value) is not None
+
+
+def is_hs_code(value: Any) -> bool:
+    """Whether ``value`` is an HS code or prefix: 2, 4, 6, 8 or 10 digits."""
+    return isinstance(value, str) and _HS.fullmatch(value) is not None
+
+
 def to_decimal(value: Any) -> Any:
     """Turn an ``int`` into a ``Decimal``; leave everything else for the validator.
 
@@ -39,7 +49,7 @@ def to_utc(value: Any) -> Any:
 
 def party(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """An ISO 3166-1 alpha-3 code (or a documented bloc code): three capitals."""
-    if not (isinstance(value, str) and _PARTY.fullmatch(value)):
+    if not is_party_code(value):
         raise EventValidationError(
             attribute.name, value, "an ISO 3166-1 alpha-3 code such as 'USA' or 'CHN'"
         )
@@ -151,7 +161,7 @@ def optional_count(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> N
 
 def hs_code(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """An HS code or prefix: 2, 4, 6, 8 or 10 digits (chapter to national line)."""
-    if not (isinstance(value, str) and _HS.fullmatch(value)):
+    if not is_hs_code(value):
         raise EventValidationError(
             attribute.name, value, "an HS code of 2, 4, 6, 8 or 10 digits, e.g. '1201'"
         )

@@ -34,6 +34,7 @@ from ._vocabulary import (
     AnyEvent,
     ContactMode,
     DelegationNamed,
+    Event,
     ExportControlChanged,
     LeadersSpoke,
     LicensesApproved,
@@ -48,6 +49,8 @@ __all__ = [
     "DEFAULT_PARTIES",
     "accords_extended",
     "accords_reached",
+    "commitments",
+    "delegates",
     "delegations_named",
     "export_controls_changed",
     "leaders_spoke",
@@ -57,6 +60,7 @@ __all__ = [
     "scopes",
     "sources",
     "statements_issued",
+    "suspensions",
     "talks_held",
     "talks_scheduled",
     "tariffs_changed",
@@ -77,7 +81,7 @@ _OFFSETS = st.sampled_from(
 )
 _RECORDED_SECONDS = st.integers(-30 * 86_400, 10 * 86_400)
 _IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
-_TEXT = st.text(st.sampled_from("abcxyz ABC-'.é中文🤝"), min_size=1, max_size=20).filter(str.strip)
+_TEXT = st.text(st.sampled_from("abcxyz ABC-'.é中文🤝"), min_size=1, max_size=8).filter(str.strip)
 _NOTE = st.just("") | _TEXT
 _RATE = st.decimals(min_value=0, max_value=200, places=2, allow_nan=False, allow_infinity=False)
 _CHANGE = st.decimals(min_value=Decimal("-99.9"), max_value=Decimal("999.9"), places=1)
@@ -106,6 +110,26 @@ def sources() -> st.SearchStrategy[Source | None]:
     return _SOURCE
 
 
+def commitments(parties: tuple[str, ...] = DEFAULT_PARTIES) -> st.SearchStrategy[Commitment]:
+    """A commitment of one of ``parties``."""
+    return st.builds(Commitment, party=st.sampled_from(parties), text=_TEXT)
+
+
+def delegates() -> st.SearchStrategy[Delegate]:
+    """A member of a delegation."""
+    return _DELEGATE
+
+
+@st.composite
+def suspensions(draw: Any, *, rate: Decimal = Decimal(34), start: date = START, end: date = END) -> Suspension:
+    """A suspension below ``rate`` (percent) ending between ``start`` and ``end``."""
+    return Suspension(rate=_below(draw, rate), until=_day(draw, start, end))
+
+
+def _below(draw: Any, rate: Decimal) -> Decimal:
+    return (rate * draw(st.integers(0, 99)) / 100).quantize(Decimal("0.01"), ROUND_DOWN)
+
+
 def _day(draw: Any, start: date, end: date) -> date:
     return start + timedelta(days=draw(st.integers(0, max(0, (end - start).days))))
 
@@ -116,10 +140,14 @@ def _pair(draw: Any, parties: tuple[str, ...]) -> tuple[str, str]:
     return first, second
 
 
-def _base(draw: Any, start: date, end: date, event_id: str | None) -> dict[str, Any]:
+def _base(draw: Any, start: date, end: date, event_id: str | None,
+          recorded_from: datetime | None = None) -> dict[str, Any]:
     effective = _day(draw, start, end)
     midnight = datetime.combine(effective, time(), timezone.utc)
-    recorded = (midnight + timedelta(seconds=draw(_RECORDED_SECONDS))).astimezone(draw(_OFFSETS))
+    recorded = midnight + timedelta(seconds=draw(_RECORDED_SECONDS))
+    if recorded_from is not None:
+        recorded = max(recorded, recorded_from)
+    recorded = recorded.astimezone(draw(_OFFSETS))
     return {
         "event_id": event_id or draw(_IDS),
         "effective": effective,
@@ -130,14 +158,14 @@ def _base(draw: Any, start: date, end: date, event_id: str | None) -> dict[str, 
 
 
 def _tariff(draw: Any, parties: tuple[str, ...], start: date, end: date,
-            accord_id: str | None, event_id: str | None) -> TariffChanged:
-    base = _base(draw, start, end, event_id)
+            accord_id: str | None, event_id: str | None, referent: Event | None = None) -> TariffChanged:
+    base = _base(draw, start, end, event_id, referent.recorded if referent else None)
     imposer, target = _pair(draw, parties)
     rate = draw(st.just(Decimal(0)) | _RATE)
     suspension = None
     if rate > 0 and draw(st.booleans()):
         suspension = Suspension(
-            rate=(rate * draw(st.integers(0, 99)) / 100).quantize(Decimal("0.01"), ROUND_DOWN),
+            rate=_below(draw, rate),
             until=base["effective"] + timedelta(days=draw(st.integers(1, 200))),
         )
     return TariffChanged(
@@ -164,8 +192,9 @@ def _accord(draw: Any, parties: tuple[str, ...], start: date, end: date,
     )
 
 
-def _extension(draw: Any, accord_id: str, start: date, end: date, event_id: str | None) -> AccordExtended:
-    base = _base(draw, start, end, event_id)
+def _extension(draw: Any, accord_id: str, start: date, end: date, event_id: str | None,
+               referent: Event | None = None) -> AccordExtended:
+    base = _base(draw, start, end, event_id, referent.recorded if referent else None)
     deadline = base["effective"] + timedelta(days=draw(st.integers(1, 365)))
     return AccordExtended(**base, accord_id=accord_id, deadline=deadline)
 
@@ -181,8 +210,8 @@ def _scheduled(draw: Any, parties: tuple[str, ...], start: date, end: date,
 
 
 def _delegation(draw: Any, talks_id: str, parties: tuple[str, ...], start: date, end: date,
-                event_id: str | None) -> DelegationNamed:
-    base = _base(draw, start, end, event_id)
+                event_id: str | None, referent: Event | None = None) -> DelegationNamed:
+    base = _base(draw, start, end, event_id, referent.recorded if referent else None)
     return DelegationNamed(
         **base, talks_id=talks_id, party=draw(st.sampled_from(parties)),
         members=tuple(draw(st.lists(_DELEGATE, min_size=1, max_size=3))),
@@ -200,8 +229,8 @@ def _held(draw: Any, parties: tuple[str, ...], start: date, end: date,
 
 
 def _control(draw: Any, parties: tuple[str, ...], start: date, end: date, control_id: str | None,
-             action: ControlAction | None, event_id: str | None) -> ExportControlChanged:
-    base = _base(draw, start, end, event_id)
+             action: ControlAction | None, event_id: str | None, referent: Event | None = None) -> ExportControlChanged:
+    base = _base(draw, start, end, event_id, referent.recorded if referent else None)
     chosen = action or draw(st.sampled_from(ControlAction))
     until = None
     if chosen is ControlAction.SUSPENDED and draw(st.booleans()):
@@ -325,7 +354,8 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
     """An internally consistent log of at most about ``max_events`` events, in fold order.
 
     Every reference points back in fold order (to a strictly earlier
-    effective date): accords are reached before they are extended or
+    effective date) and in transaction time (recorded no earlier than its
+    referent, so every known-at replay succeeds): accords are reached before they are extended or
     implemented, talks scheduled before delegations are named or they are
     held, export controls imposed before they are suspended or lifted.
     Event ids are unique. Every event type the package exports can appear.
@@ -346,14 +376,14 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
         accord = _accord(draw, parties, start, end, new_id("accord"), new_id("e"))
         out.append(accord)
         if (later := after(accord.effective)) and draw(st.booleans()):
-            out.append(_extension(draw, accord.accord_id, later, end, new_id("e")))
+            out.append(_extension(draw, accord.accord_id, later, end, new_id("e"), accord))
         if (later := after(accord.effective)) and draw(st.booleans()):
-            out.append(_tariff(draw, parties, later, end, accord.accord_id, new_id("e")))
+            out.append(_tariff(draw, parties, later, end, accord.accord_id, new_id("e"), accord))
     for _ in range(draw(st.integers(0, quarter))):
         talks = _scheduled(draw, parties, start, end, new_id("talks"), new_id("e"))
         out.append(talks)
         if later := after(talks.effective):
-            out.append(_delegation(draw, talks.talks_id, parties, later, end, new_id("e")))
+            out.append(_delegation(draw, talks.talks_id, parties, later, end, new_id("e"), talks))
             if draw(st.booleans()):
                 out.append(_held(draw, parties, later, end, talks.talks_id, new_id("e")))
     for _ in range(draw(st.integers(0, max(0, max_events // 8)))):
@@ -361,7 +391,7 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
         out.append(control)
         if (later := after(control.effective)) and draw(st.booleans()):
             action = draw(st.sampled_from([ControlAction.SUSPENDED, ControlAction.LIFTED]))
-            out.append(_control(draw, parties, later, end, control.control_id, action, new_id("e")))
+            out.append(_control(draw, parties, later, end, control.control_id, action, new_id("e"), control))
     for _ in range(draw(st.integers(0, max(0, max_events // 2)))):
         kind = draw(st.sampled_from(["tariff", "held", "leaders", "licences", "trade", "statement"]))
         if kind == "tariff":

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
+from importlib import metadata
 
 import events
 
@@ -44,11 +45,19 @@ def _instant(text: str) -> datetime:
     return value
 
 
+def _version() -> str:
+    try:
+        return metadata.version("negotiation-state")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="negotiation",
         description="Replay a negotiation event log (JSON Lines) to a date.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
@@ -72,11 +81,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _located(problem: NegotiationError, path: str, found: events.JsonlCheck) -> str:
+    """The problem prefixed with the file and the line of the event it names (the last such line)."""
+    event_id = getattr(problem, "event_id", None)
+    lines = [line for event, line in zip(found.events, found.lines, strict=True) if event.event_id == event_id]
+    return f"{path}, line {lines[-1]}, {problem}" if lines else f"{path}: {problem}"
+
+
 def _replay(args: argparse.Namespace) -> int:
-    log = events.read_jsonl(args.log)
-    state = replay(log, as_of=args.as_of, known_at=args.known_at)
+    found = events.check_jsonl(args.log)
+    if found.errors:
+        raise found.errors[0]
+    try:
+        state = replay(found.events, as_of=args.as_of, known_at=args.known_at)
+    except NegotiationError as exc:
+        print(f"negotiation: error: {_located(exc, args.log, found)}", file=sys.stderr)
+        return EXIT_INVALID
     if args.format == "json":
-        sys.stdout.write(canonical_json(state.to_dict()) + "\n")
+        sys.stdout.write(canonical_json({**state.to_dict(), "digest": state.digest}) + "\n")
     else:
         sys.stdout.write(render_text(state))
     return EXIT_OK
@@ -84,12 +106,8 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     found = events.check_jsonl(args.log)
-    line_of = dict(zip((e.event_id for e in found.events), found.lines, strict=True))
     problems = [str(error) for error in found.errors]
-    for problem in find_problems(found.events):
-        event_id = getattr(problem, "event_id", None)
-        where = f"{args.log}, line {line_of[event_id]}, " if event_id in line_of else f"{args.log}: "
-        problems.append(f"{where}{problem}")
+    problems += [_located(problem, args.log, found) for problem in find_problems(found.events)]
     for problem in problems:
         print(problem, file=sys.stderr)
     count = len(found.events) + len(found.errors)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 __all__ = [
     "ConflictingEventError",
     "NegotiationError",
@@ -31,11 +33,15 @@ class ConflictingEventError(NegotiationError, ValueError):
         self.event_id: str = first.event_id
         self.first = first
         self.second = second
+        if type(first) is not type(second):
+            differ = f"a {first.TYPE} and a {second.TYPE}"
+        else:
+            fields = [
+                a.name for a in attrs.fields(type(first)) if getattr(first, a.name) != getattr(second, a.name)
+            ]
+            differ = f"two {first.TYPE} events that differ in {', '.join(fields)}"
         super().__init__(
-            f"event {self.event_id!r}: two different events share this id "
-            f"({first.TYPE} recorded {first.recorded.isoformat()} and "
-            f"{second.TYPE} recorded {second.recorded.isoformat()}); "
-            "expected unique ids or identical duplicates"
+            f"event {self.event_id!r}: {differ}; expected unique ids or identical duplicates"
         )
 
 

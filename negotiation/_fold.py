@@ -285,18 +285,66 @@ def find_problems(events: Iterable[AnyEvent]) -> tuple[NegotiationError, ...]:
         One :class:`ConflictingEventError` per event whose id an earlier
         (in input order), different event already has, then one
         :class:`UnknownReferenceError` per event (in fold order) that names
-        an accord, talks or export control no earlier event defines. Empty
-        for a sound log.
+        an accord, talks or export control no earlier event defines, or
+        that was recorded before every event defining it (a known-at replay
+        between the two would fail). Empty for a sound log.
     """
     unique, conflicts = _deduplicate(events)
     problems: list[NegotiationError] = list(conflicts)
     builder = _Builder(NegotiationState.empty(date.max))
-    for event in sorted(unique, key=lambda event: event.sort_key):
+    ordered = sorted(unique, key=lambda event: event.sort_key)
+    for event in ordered:
         try:
             builder.add(event)
         except UnknownReferenceError as exc:
             problems.append(exc)
+    reported = {getattr(problem, "event_id", None) for problem in problems}
+    problems += [p for p in _recorded_before_referent(ordered) if p.event_id not in reported]
     return tuple(problems)
+
+
+def _definition(event: AnyEvent) -> tuple[str, str] | None:
+    if isinstance(event, AccordReached):
+        return ("accord_id", event.accord_id)
+    if isinstance(event, (TalksScheduled, TalksHeld)):
+        return ("talks_id", event.talks_id)
+    if isinstance(event, ExportControlChanged) and event.action is ControlAction.IMPOSED:
+        return ("control_id", event.control_id)
+    return None
+
+
+def _reference(event: AnyEvent) -> tuple[str, str] | None:
+    if isinstance(event, (AccordExtended, TariffChanged)) and event.accord_id is not None:
+        return ("accord_id", event.accord_id)
+    if isinstance(event, DelegationNamed):
+        return ("talks_id", event.talks_id)
+    if isinstance(event, ExportControlChanged) and event.action is not ControlAction.IMPOSED:
+        return ("control_id", event.control_id)
+    return None
+
+
+def _recorded_before_referent(ordered: list[AnyEvent]) -> list[UnknownReferenceError]:
+    """Referring events recorded before every event that defines their referent.
+
+    Such a log replays in full, but a known-at replay between the two
+    recorded times meets the reference without its referent.
+    """
+    first_recorded: dict[tuple[str, str], datetime] = {}
+    for event in ordered:
+        if (defined := _definition(event)) is not None:
+            known = first_recorded.get(defined)
+            first_recorded[defined] = event.recorded if known is None else min(known, event.recorded)
+    found = []
+    for event in ordered:
+        ref = _reference(event)
+        known = first_recorded.get(ref) if ref is not None else None
+        if ref is not None and known is not None and event.recorded < known:
+            found.append(UnknownReferenceError(
+                event.event_id, ref[0], ref[1],
+                f"an id defined by an event recorded no later than this one ({event.recorded.isoformat()}); "
+                f"it is first recorded {known.isoformat()}, so known-at replays between the two fail",
+            ))
+    return found
 
 
 def replay(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from events import AnyEvent, ExportControlChanged, TariffChanged
+from events import AccordExtended, AnyEvent, ExportControlChanged, TariffChanged
 
 from ._state import Accord, NegotiationState, Talks, TariffLayer
 
@@ -54,8 +54,9 @@ def _accord(state: NegotiationState, accord: Accord) -> list[str]:
     else:
         window += f" to deadline {accord.deadline}"
         remaining = state.days_remaining(accord.accord_id)
-        window += f"; {remaining} days remaining"
-    extended = f"; extended {len(accord.extended_by)} time(s)" if accord.extended_by else ""
+        window += f"; {remaining} day{'' if remaining == 1 else 's'} remaining"
+    times = len(accord.extended_by)
+    extended = {0: "", 1: "; extended once", 2: "; extended twice"}.get(times, f"; extended {times} times")
     lines.append(f"    {accord.status.value}; reached {accord.reached}; {window}{extended}")
     lines.extend(f"    - {c.party}: {c.text}" for c in accord.commitments)
     return lines
@@ -84,6 +85,8 @@ def _scheduled(event: AnyEvent) -> str:
             what += f", {_pct(event.suspension.rate)} until {event.suspension.until}"
     elif isinstance(event, ExportControlChanged):
         what = f"{event.issuer} export control {event.control_id} {event.action.value}"
+    elif isinstance(event, AccordExtended):
+        what = f"accord {event.accord_id} extended to deadline {event.deadline}"
     return f"  scheduled {event.effective}: {what}  [{event.event_id}]"
 
 

@@ -18,6 +18,8 @@ from attrs import field, frozen
 
 from events import (
     AnyEvent,
+    is_hs_code,
+    is_party_code,
     Combination,
     Commitment,
     Delegate,
@@ -31,7 +33,7 @@ from events import (
 )
 
 from ._canonical import digest, state_to_dict
-from ._errors import UnknownReferenceError
+from ._errors import QueryError, UnknownReferenceError
 
 __all__ = [
     "Accord",
@@ -46,6 +48,14 @@ __all__ = [
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
+
+
+def _check_filters(imposer: Any, target: Any, product: Any) -> None:
+    for name, value in (("imposer", imposer), ("target", target)):
+        if value is not None and not is_party_code(value):
+            raise QueryError(name, value, "None or an alpha-3 party code such as 'USA'")
+    if product is not None and not is_hs_code(product):
+        raise QueryError("product", product, "None or an HS code of 2, 4, 6, 8 or 10 digits, e.g. '120190'")
 
 
 def _readonly(mapping: Mapping[_K, _V]) -> Mapping[_K, _V]:
@@ -253,8 +263,16 @@ class NegotiationState:
             imposer: Keep only this imposer (alpha-3), or all.
             target: Keep only this target (alpha-3), or all.
             product: Keep only layers whose scope covers this HS code
-                (all-goods layers cover every code), or all layers.
+                (all-goods layers cover every code), or all layers. A
+                layer covers a code when one of its prefixes starts the
+                code: a layer on ``"1201"`` covers ``"120190"`` but not the
+                whole chapter ``"12"``; ask with the most specific code.
+
+        Raises:
+            QueryError: a party code not of three capitals, or a product
+                not of 2, 4, 6, 8 or 10 digits.
         """
+        _check_filters(imposer, target, product)
         found = [
             layer
             for layer in self.layers.values()
@@ -277,6 +295,9 @@ class NegotiationState:
         Example: on 2025-06-09 the US rate on Chinese goods is 30
         (IEEPA-fentanyl 20 + IEEPA-reciprocal 10, the latter 34 with 24
         points suspended).
+
+        Raises:
+            QueryError: as :meth:`tariff_layers`.
         """
         layers = (
             self.tariff_layers(imposer, target, product)

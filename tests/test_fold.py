@@ -174,3 +174,14 @@ def test_digest_independent_of_input_order(london):
     state = negotiation.replay(london, as_of=D("2025-06-09"))
     again = negotiation.replay(list(reversed(london)), as_of=D("2025-06-09"))
     assert (64, state.digest) == (len(state.digest), again.digest)
+
+
+def test_find_problems_flags_reference_recorded_before_referent(london):
+    """A delegation recorded before its talks were announced breaks known-at replays: reported."""
+    delegation = by_id(london, "london-talks-usa-delegation")
+    early = attrs.evolve(delegation, recorded=delegation.recorded - timedelta(days=2))
+    log = [early if e is delegation else e for e in london]
+    problems = negotiation.find_problems(log)
+    assert [("london-talks-usa-delegation", "talks_id")] == [(p.event_id, p.field) for p in problems]
+    with pytest.raises(UnknownReferenceError):
+        negotiation.replay(log, as_of=D("2025-06-09"), known_at=early.recorded)
