@@ -120,3 +120,16 @@ def test_bad_log_exit_1_without_traceback(tmp_path):
     )
     assert (1, "") == (done.returncode, done.stdout)
     assert "line 1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_json_digest_reproducible_from_output(capsys, seeds_dir):
+    """The printed digest is the SHA-256 of the printed JSON without known_at and digest."""
+    import hashlib
+
+    _, out, _ = run(capsys, "replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-06-09",
+                    "--known-at", "2025-06-09T12:00Z", "--format", "json")
+    data = json.loads(out)
+    printed = data.pop("digest")
+    data.pop("known_at")
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert printed == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
