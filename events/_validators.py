@@ -2,12 +2,16 @@
 
 Each validator raises :class:`events.EventValidationError` naming the field,
 the value (``!r``) and the rule, so a bad event is refused at construction.
+
+Documented bounds: dates (valid time) and instants (transaction time) lie
+between 1900-01-01 and 2999-12-31; rates and changes are at most 1,000,000
+percent in size with at most 6 decimal places, so sums stay exact.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -15,35 +19,70 @@ import attrs
 
 from ._errors import EventValidationError
 
+EARLIEST = date(1900, 1, 1)
+"""The earliest date or instant (UTC) an event may carry."""
+LATEST = date(2999, 12, 31)
+"""The latest date or instant (UTC) an event may carry."""
+MAX_PERCENT = Decimal(1_000_000)
+"""The largest rate or change, in percent."""
+MAX_PLACES = 6
+"""The most decimal places a rate or change may have."""
+
 _PARTY = re.compile(r"[A-Z]{3}")
-_HS = re.compile(r"(?:\d\d){1,5}")
-_ID = re.compile(r"\S+")
+_HS = re.compile(r"(?:[0-9][0-9]){1,5}")
+_EARLIEST_INSTANT = datetime.combine(EARLIEST, time(), timezone.utc)
+_LATEST_INSTANT = datetime.combine(LATEST, time.max, timezone.utc)
 
 
 def is_party_code(value: Any) -> bool:
-    """Whether ``value`` is a party code: three capital letters (ISO 3166-1 alpha-3 form)."""
+    """Whether ``value`` is a party code: three capital letters A-Z (ISO 3166-1 alpha-3 form)."""
     return isinstance(value, str) and _PARTY.fullmatch(value) is not None
 
 
 def is_hs_code(value: Any) -> bool:
-    """Whether ``value`` is an HS code or prefix: 2, 4, 6, 8 or 10 digits."""
+    """Whether ``value`` is an HS code or prefix: 2, 4, 6, 8 or 10 ASCII digits."""
     return isinstance(value, str) and _HS.fullmatch(value) is not None
 
 
-def to_decimal(value: Any) -> Any:
-    """Turn an ``int`` into a ``Decimal``; leave everything else for the validator.
+def is_identifier(value: Any) -> bool:
+    """Whether ``value`` is a non-empty string of printable characters without whitespace."""
+    return (
+        isinstance(value, str) and bool(value) and value.isprintable()
+        and not any(char.isspace() for char in value)
+    )
 
-    Floats are *not* converted: a binary float cannot state a rate exactly.
+
+def to_decimal(value: Any) -> Any:
+    """Turn an ``int`` or a finite ``Decimal`` into its canonical ``Decimal``.
+
+    Equal values get one representation (``30``, ``30.0`` and ``3E+1`` all
+    become ``Decimal('30')``; ``-0`` becomes ``0``), so equal events serialize
+    identically. Floats are *not* converted (a binary float cannot state a
+    rate exactly), nor are values too long to normalise exactly: both are
+    left for the validator to refuse.
     """
     if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    return value
+        value = Decimal(value)
+    if not isinstance(value, Decimal) or not value.is_finite() or len(value.as_tuple().digits) > 28:
+        return value
+    if value == 0:
+        return Decimal(0)
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+
+
+def to_tuple(value: Any) -> Any:
+    """Turn a list into a tuple; leave strings, sets and the rest for the validator."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def to_utc(value: Any) -> Any:
-    """Normalise an aware ``datetime`` to UTC; naive ones are left to the validator."""
+    """Normalise an aware ``datetime`` to UTC; naive or out-of-range ones are left to the validator."""
     if isinstance(value, datetime) and value.utcoffset() is not None:
-        return value.astimezone(timezone.utc)
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError:
+            return value
     return value
 
 
@@ -56,7 +95,7 @@ def party(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def parties(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A non-empty tuple of distinct alpha-3 codes."""
+    """A non-empty tuple (or list) of distinct alpha-3 codes."""
     if not isinstance(value, tuple) or not value:
         raise EventValidationError(attribute.name, value, "a non-empty tuple of alpha-3 codes")
     for code in value:
@@ -66,9 +105,11 @@ def parties(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def identifier(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A non-empty string without whitespace (event ids, accord ids, talks ids)."""
-    if not (isinstance(value, str) and _ID.fullmatch(value)):
-        raise EventValidationError(attribute.name, value, "a non-empty string without whitespace")
+    """A non-empty string of printable characters without whitespace (event, accord, talks ids)."""
+    if not is_identifier(value):
+        raise EventValidationError(
+            attribute.name, value, "a non-empty string of printable characters without whitespace"
+        )
 
 
 def optional_identifier(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -104,9 +145,9 @@ def texts(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def day(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A ``datetime.date`` that is not a ``datetime`` (valid time is a calendar day)."""
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise EventValidationError(attribute.name, value, "a datetime.date")
+    """A ``datetime.date`` (not a ``datetime``) from 1900-01-01 to 2999-12-31."""
+    if not isinstance(value, date) or isinstance(value, datetime) or not EARLIEST <= value <= LATEST:
+        raise EventValidationError(attribute.name, value, f"a datetime.date from {EARLIEST} to {LATEST}")
 
 
 def optional_day(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -116,29 +157,39 @@ def optional_day(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None
 
 
 def aware(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A timezone-aware ``datetime`` (transaction time is an instant)."""
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise EventValidationError(attribute.name, value, "a timezone-aware datetime")
+    """A timezone-aware ``datetime`` (an instant) from 1900-01-01 to 2999-12-31 UTC."""
+    if (
+        not isinstance(value, datetime) or value.utcoffset() is None
+        or not _EARLIEST_INSTANT <= value <= _LATEST_INSTANT
+    ):
+        raise EventValidationError(
+            attribute.name, value, f"a timezone-aware datetime from {EARLIEST} to {LATEST} (UTC)"
+        )
+
+
+def _bounded(value: Any) -> bool:
+    return (
+        isinstance(value, Decimal) and value.is_finite() and abs(value) <= MAX_PERCENT
+        and value.as_tuple().exponent >= -MAX_PLACES  # type: ignore[operator]
+    )
 
 
 def percent(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A finite, non-negative ``Decimal``: an ad valorem rate in percent."""
-    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+    """An ad valorem rate in percent: a ``Decimal`` from 0 to 1,000,000, at most 6 places."""
+    if not _bounded(value) or value < 0:
         raise EventValidationError(
-            attribute.name, value, "a finite, non-negative Decimal (percent)"
+            attribute.name, value,
+            f"a finite, non-negative Decimal (percent) up to {MAX_PERCENT} with at most {MAX_PLACES} places",
         )
 
 
 def change_percent(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A finite ``Decimal`` of any sign: a change in percent."""
-    if not isinstance(value, Decimal) or not value.is_finite():
-        raise EventValidationError(attribute.name, value, "a finite Decimal (percent)")
-
-
-def optional_change_percent(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """``None`` or a :func:`change_percent`."""
-    if value is not None:
-        change_percent(inst, attribute, value)
+    """A change in percent: a ``Decimal`` of any sign, at most 1,000,000 in size, at most 6 places."""
+    if not _bounded(value):
+        raise EventValidationError(
+            attribute.name, value,
+            f"a finite Decimal (percent) from -{MAX_PERCENT} to {MAX_PERCENT} with at most {MAX_PLACES} places",
+        )
 
 
 def boolean(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -69,10 +69,8 @@ class Source:
 
 
 def _hs_prefixes(value: Any) -> Any:
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = tuple(value)
-        if all(isinstance(item, str) for item in items):
-            return tuple(sorted(set(items)))
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return tuple(sorted(set(value)))
     return value
 
 

@@ -54,7 +54,28 @@ __all__ = [
 LayerKey: TypeAlias = tuple[str, str, str, Scope]
 """Identity of a tariff layer: (imposer, target, measure, scope)."""
 
-_PERIOD = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?")
+_PERIOD = re.compile(r"([0-9]{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
+
+
+def period_start(period: str) -> date:
+    """The first day of a period ``YYYY``, ``YYYY-MM`` or ``YYYY-Qn``."""
+    match = _PERIOD.fullmatch(period)
+    if match is None:
+        raise ValueError(f"not a period: {period!r}")
+    year, month, quarter = match.groups()
+    first_month = int(month) if month else 3 * int(quarter) - 2 if quarter else 1
+    return date(int(year), first_month, 1)
+
+
+def period_end(period: str) -> date:
+    """The last day of a period ``YYYY``, ``YYYY-MM`` or ``YYYY-Qn``."""
+    match = _PERIOD.fullmatch(period)
+    if match is None:
+        raise ValueError(f"not a period: {period!r}")
+    year, month, quarter = match.groups()
+    last_month = int(month) if month else 3 * int(quarter) if quarter else 12
+    following = date(int(year) + last_month // 12, last_month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
 
 
 def _instances(kind: type) -> Any:
@@ -134,7 +155,7 @@ class TalksScheduled(Event):
 
     talks_id: str = field(validator=v.identifier)
     venue: str = field(validator=v.text)
-    parties: tuple[str, ...] = field(converter=tuple, validator=v.parties)
+    parties: tuple[str, ...] = field(converter=v.to_tuple, validator=v.parties)
     starts: date = field(validator=v.day)
     ends: date | None = field(default=None, validator=v.optional_day)
 
@@ -151,29 +172,37 @@ class DelegationNamed(Event):
 
     talks_id: str = field(validator=v.identifier)
     party: str = field(validator=v.party)
-    members: tuple[Delegate, ...] = field(converter=tuple, validator=_instances(Delegate))
+    members: tuple[Delegate, ...] = field(converter=v.to_tuple, validator=_instances(Delegate))
 
     def __attrs_post_init__(self) -> None:
         if not self.members:
             raise EventValidationError("members", self.members, "at least one Delegate")
+        names = [member.name for member in self.members]
+        if len(set(names)) != len(names):
+            raise EventValidationError("members", names, "delegates with distinct names")
 
 
 @frozen(kw_only=True)
 class TalksHeld(Event):
-    """Talks took place. ``effective`` is their last day; ``outcome`` in words."""
+    """Talks took place from ``starts`` to ``ends`` (inclusive); ``outcome`` in words.
+
+    ``effective`` is the day the talks ended or later (when they were
+    reported), never before ``ends``.
+    """
 
     TYPE: ClassVar[str] = "TalksHeld"
     VERSION: ClassVar[int] = 1
 
     talks_id: str = field(validator=v.identifier)
     venue: str = field(validator=v.text)
-    parties: tuple[str, ...] = field(converter=tuple, validator=v.parties)
+    parties: tuple[str, ...] = field(converter=v.to_tuple, validator=v.parties)
     starts: date = field(validator=v.day)
     ends: date = field(validator=v.day)
     outcome: str = field(default="", validator=v.any_text)
 
     def __attrs_post_init__(self) -> None:
         _not_before(self.ends, "ends", self.starts, "starts")
+        _not_before(self.effective, "effective", self.ends, "ends")
 
 
 class ContactMode(enum.Enum):
@@ -190,8 +219,8 @@ class LeadersSpoke(Event):
     TYPE: ClassVar[str] = "LeadersSpoke"
     VERSION: ClassVar[int] = 1
 
-    parties: tuple[str, ...] = field(converter=tuple, validator=v.parties)
-    leaders: tuple[str, ...] = field(converter=tuple, validator=v.texts)
+    parties: tuple[str, ...] = field(converter=v.to_tuple, validator=v.parties)
+    leaders: tuple[str, ...] = field(converter=v.to_tuple, validator=v.texts)
     mode: ContactMode = field(validator=_instance(ContactMode))
     summary: str = field(default="", validator=v.any_text)
 
@@ -221,9 +250,9 @@ class AccordReached(Event):
 
     accord_id: str = field(validator=v.identifier)
     title: str = field(validator=v.text)
-    parties: tuple[str, ...] = field(converter=tuple, validator=v.parties)
+    parties: tuple[str, ...] = field(converter=v.to_tuple, validator=v.parties)
     commitments: tuple[Commitment, ...] = field(
-        default=(), converter=tuple, validator=_instances(Commitment)
+        default=(), converter=v.to_tuple, validator=_instances(Commitment)
     )
     window_start: date | None = field(default=None, validator=v.optional_day)
     window_days: int | None = field(
@@ -237,6 +266,11 @@ class AccordReached(Event):
                 "deadline", self.deadline, "None when window_days is given (one or the other)"
             )
         _not_before(self.window_start, "window_start", self.effective, "effective")
+        room = (v.LATEST - self.window_opens).days
+        if self.window_days is not None and self.window_days > room:
+            raise EventValidationError(
+                "window_days", self.window_days, f"at most {room} (a deadline by {v.LATEST})"
+            )
         if self.deadline is not None and self.deadline <= self.window_opens:
             raise EventValidationError(
                 "deadline", self.deadline, f"a date after the window start {self.window_opens}"
@@ -360,7 +394,7 @@ class ExportControlChanged(Event):
     issuer: str = field(validator=v.party)
     control_id: str = field(validator=v.identifier)
     action: ControlAction = field(validator=_instance(ControlAction))
-    items: tuple[str, ...] = field(default=(), converter=tuple, validator=v.texts)
+    items: tuple[str, ...] = field(default=(), converter=v.to_tuple, validator=v.texts)
     until: date | None = field(default=None, validator=v.optional_day)
     description: str = field(default="", validator=v.any_text)
 
@@ -392,7 +426,8 @@ class TradeDataReleased(Event):
 
     ``exports_yoy`` and ``imports_yoy`` are changes year on year in percent
     (``Decimal("4.8")`` means +4.8 %, ``Decimal("-3.4")`` means −3.4 %).
-    ``period`` is ``"YYYY"``, ``"YYYY-MM"`` or ``"YYYY-Qn"``.
+    ``period`` is ``"YYYY"``, ``"YYYY-MM"`` or ``"YYYY-Qn"`` and must have
+    begun by the release (``effective``).
     """
 
     TYPE: ClassVar[str] = "TradeDataReleased"
@@ -403,6 +438,11 @@ class TradeDataReleased(Event):
     exports_yoy: Decimal = field(converter=v.to_decimal, validator=v.change_percent)
     imports_yoy: Decimal = field(converter=v.to_decimal, validator=v.change_percent)
 
+    def __attrs_post_init__(self) -> None:
+        if period_start(self.period) > self.effective:
+            raise EventValidationError(
+                "period", self.period, f"a period that began by the release date {self.effective}"
+            )
 
 @frozen(kw_only=True)
 class StatementIssued(Event):

@@ -214,7 +214,7 @@ def _delegation(draw: Any, talks_id: str, parties: tuple[str, ...], start: date,
     base = _base(draw, start, end, event_id, referent.recorded if referent else None)
     return DelegationNamed(
         **base, talks_id=talks_id, party=draw(st.sampled_from(parties)),
-        members=tuple(draw(st.lists(_DELEGATE, min_size=1, max_size=3))),
+        members=tuple(draw(st.lists(_DELEGATE, min_size=1, max_size=3, unique_by=lambda d: d.name))),
     )
 
 
@@ -262,7 +262,7 @@ def _trade(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id
     base = _base(draw, start, end, event_id)
     return TradeDataReleased(
         **base, reporter=draw(st.sampled_from(parties)),
-        period=f"{base['effective'].year}-{draw(st.integers(1, 12)):02d}",
+        period=f"{base['effective'].year}-{draw(st.integers(1, base['effective'].month)):02d}",
         exports_yoy=draw(_CHANGE), imports_yoy=draw(_CHANGE),
     )
 
@@ -337,7 +337,7 @@ def licenses_approved(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, 
 @st.composite
 def trade_data_released(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, start: date = START,
                         end: date = END) -> TradeDataReleased:
-    """A monthly release; changes in percent from -99.9 to +999.9."""
+    """A monthly release for a month of the release's year that has begun; changes in percent from -99.9 to +999.9."""
     return _trade(draw, parties, start, end, None)
 
 

