@@ -15,19 +15,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import typing
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import cattrs
 from attrs import frozen
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn
 
 from ._errors import DecodeError, EventsError
+from ._iso import parse_date, parse_instant
 from ._values import ALL_GOODS, Scope
 from ._vocabulary import EVENT_TYPES, AnyEvent, Event
 
@@ -73,31 +82,21 @@ def _structure_bool(value: Any, _: Any) -> bool:
     return typing.cast(bool, value)
 
 
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def _structure_decimal(value: Any, _: Any) -> Decimal:
-    _expect(isinstance(value, str), "a decimal number as a string, e.g. \"30\"", value)
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"expected a decimal number as a string, got {value!r}") from None
+    expected = 'a plain decimal number as a string, e.g. "30" or "-3.4"'
+    _expect(isinstance(value, str) and _DECIMAL.fullmatch(value) is not None, expected, value)
+    return Decimal(value)
 
 
 def _structure_date(value: Any, _: Any) -> date:
-    _expect(isinstance(value, str) and len(value) == 10, "an ISO date YYYY-MM-DD", value)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}") from None
+    return parse_date(value)
 
 
 def _structure_datetime(value: Any, _: Any) -> datetime:
-    expected = "an ISO 8601 timestamp with an offset, e.g. 2025-05-12T09:00:00Z"
-    _expect(isinstance(value, str), expected, value)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"expected {expected}, got {value!r}") from None
-    _expect(parsed.utcoffset() is not None, expected, value)
-    return parsed
+    return parse_instant(value)
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -107,7 +106,7 @@ def _unstructure_datetime(value: datetime) -> str:
 def _structure_scope(value: Any, _: Any) -> Scope:
     if value == "all":
         return ALL_GOODS
-    _expect(isinstance(value, list), "\"all\" or a list of HS code prefixes", value)
+    _expect(isinstance(value, list) and bool(value), '"all" or a non-empty list of HS code prefixes', value)
     return Scope(hs=tuple(_structure_str(code, str) for code in value))
 
 
@@ -119,7 +118,27 @@ def _is_homogeneous_tuple(kind: Any) -> bool:
 def _structure_tuple(value: Any, kind: Any) -> tuple[Any, ...]:
     _expect(isinstance(value, list), "a JSON array", value)
     item = typing.get_args(kind)[0]
-    return tuple(converter.structure(element, item) for element in value)
+    items, errors = [], []
+    for index, element in enumerate(value):
+        try:
+            items.append(converter.structure(element, item))
+        except Exception as exc:  # collected with its index, re-raised below as a group
+            exc.add_note(IterableValidationNote(f"Structuring {kind} @ index {index}", index, item))
+            errors.append(exc)
+    if errors:
+        raise IterableValidationError(f"While structuring {kind}", errors, kind)
+    return tuple(items)
+
+
+def _structure_objects(cls: type) -> Any:
+    """Structure attrs classes from JSON objects only; anything else is an error, not a crash."""
+    structure = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True)
+
+    def hook(value: Any, kind: Any) -> Any:
+        _expect(isinstance(value, dict), f"a JSON object ({cls.__name__})", value)
+        return structure(value, kind)
+
+    return hook
 
 
 converter.register_structure_hook(str, _structure_str)
@@ -134,6 +153,9 @@ converter.register_unstructure_hook(datetime, _unstructure_datetime)
 converter.register_structure_hook(Scope, _structure_scope)
 converter.register_unstructure_hook(Scope, lambda scope: "all" if scope.all_goods else list(scope.hs))
 converter.register_structure_hook_func(_is_homogeneous_tuple, _structure_tuple)
+converter.register_structure_hook_factory(
+    lambda kind: attrs.has(kind) and kind is not Scope, _structure_objects
+)
 
 
 def to_dict(event: Event) -> dict[str, Any]:
@@ -143,6 +165,8 @@ def to_dict(event: Event) -> dict[str, Any]:
         ``{"type": <tag>, "v": <schema version>, <fields>..., "source": ...,
         "note": ...}``: the citation last, so the facts read first.
     """
+    if not isinstance(event, Event):
+        raise TypeError(f"expected an event, got {event!r}")
     body = converter.unstructure(event)
     citation = {"source": body.pop("source"), "note": body.pop("note")}
     return {"type": event.TYPE, "v": event.VERSION, **body, **citation}
@@ -192,7 +216,7 @@ def from_dict(data: Mapping[str, Any]) -> AnyEvent:
     raw_id = data.get("event_id")
     event_id = raw_id if isinstance(raw_id, str) else None
     tag = data.get("type")
-    if tag not in _TYPES:
+    if not isinstance(tag, str) or tag not in _TYPES:
         known = ", ".join(sorted(_TYPES))
         reason = f"unknown event type {tag!r}; expected one of {known}"
         if tag is None:
@@ -200,7 +224,7 @@ def from_dict(data: Mapping[str, Any]) -> AnyEvent:
         raise DecodeError(reason, event_id=event_id, field="type")
     cls = _TYPES[typing.cast(str, tag)]
     version = data.get("v")
-    if version != cls.VERSION:
+    if type(version) is not int or version != cls.VERSION:
         raise DecodeError(
             f"unsupported schema version {version!r} for {tag}; expected {cls.VERSION}",
             event_id=event_id,
@@ -214,11 +238,24 @@ def from_dict(data: Mapping[str, Any]) -> AnyEvent:
         raise DecodeError(_reason(leaf), event_id=event_id, field=field) from exc
 
 
-def _parse_line(text: str) -> Any:
-    def reject(constant: str) -> Any:
-        raise ValueError(f"{constant} is not valid JSON")
+def _reject_constant(constant: str) -> Any:
+    raise ValueError(f"{constant} is not valid JSON")
 
-    return json.loads(text, parse_constant=reject)
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {twice!r} in one object")
+    return data
+
+
+def _parse_line(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _decode_line(text: str, path: str | None, number: int) -> AnyEvent:
@@ -261,7 +298,10 @@ def loads_jsonl(text: str, *, path: str | None = None) -> tuple[AnyEvent, ...]:
     Raises:
         DecodeError: at the first bad line, naming path, line, event id and
             field. Use :func:`check_jsonl` to collect every error.
+        TypeError: ``text`` is not a ``str``.
     """
+    if not isinstance(text, str):
+        raise TypeError(f"expected text (str), got {type(text).__name__}")
     return tuple(_decode_line(line, path, number) for number, line in _lines(text))
 
 
