@@ -21,6 +21,7 @@ from ._codec import (
     write_jsonl,
 )
 from ._errors import DecodeError, EventsError, EventValidationError
+from ._iso import parse_date, parse_instant
 from ._validators import is_hs_code, is_party_code
 from ._values import (
     ALL_GOODS,
@@ -87,6 +88,8 @@ __all__ = [
     "is_hs_code",
     "is_party_code",
     "loads_jsonl",
+    "parse_date",
+    "parse_instant",
     "read_jsonl",
     "to_dict",
     "write_jsonl",

@@ -57,7 +57,7 @@ LayerKey: TypeAlias = tuple[str, str, str, Scope]
 _PERIOD = re.compile(r"([0-9]{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
 
 
-def period_start(period: str) -> date:
+def _period_start(period: str) -> date:
     """The first day of a period ``YYYY``, ``YYYY-MM`` or ``YYYY-Qn``."""
     match = _PERIOD.fullmatch(period)
     if match is None:
@@ -67,7 +67,7 @@ def period_start(period: str) -> date:
     return date(int(year), first_month, 1)
 
 
-def period_end(period: str) -> date:
+def _period_end(period: str) -> date:
     """The last day of a period ``YYYY``, ``YYYY-MM`` or ``YYYY-Qn``."""
     match = _PERIOD.fullmatch(period)
     if match is None:
@@ -439,10 +439,20 @@ class TradeDataReleased(Event):
     imports_yoy: Decimal = field(converter=v.to_decimal, validator=v.change_percent)
 
     def __attrs_post_init__(self) -> None:
-        if period_start(self.period) > self.effective:
+        if self.period_start > self.effective:
             raise EventValidationError(
                 "period", self.period, f"a period that began by the release date {self.effective}"
             )
+
+    @property
+    def period_start(self) -> date:
+        """The first day of ``period``."""
+        return _period_start(self.period)
+
+    @property
+    def period_end(self) -> date:
+        """The last day of ``period`` (``2025-Q1`` ends on 2025-03-31)."""
+        return _period_end(self.period)
 
 @frozen(kw_only=True)
 class StatementIssued(Event):

@@ -193,9 +193,10 @@ def _accord(draw: Any, parties: tuple[str, ...], start: date, end: date,
 
 
 def _extension(draw: Any, accord_id: str, start: date, end: date, event_id: str | None,
-               referent: Event | None = None) -> AccordExtended:
+               referent: AccordReached | None = None) -> AccordExtended:
     base = _base(draw, start, end, event_id, referent.recorded if referent else None)
-    deadline = base["effective"] + timedelta(days=draw(st.integers(1, 365)))
+    current = referent.window_closes if referent and referent.window_closes else base["effective"]
+    deadline = max(current, base["effective"]) + timedelta(days=draw(st.integers(1, 365)))
     return AccordExtended(**base, accord_id=accord_id, deadline=deadline)
 
 
@@ -288,7 +289,11 @@ def accords_reached(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, st
 
 @st.composite
 def accords_extended(draw: Any, *, accord_id: str, start: date = START, end: date = END) -> AccordExtended:
-    """An extension of ``accord_id`` to a deadline 1 to 365 days after its effective date."""
+    """An extension of ``accord_id`` to a deadline 1 to 365 days after its effective date.
+
+    To extend a particular accord consistently (to a deadline after its
+    current one), use :func:`logs`.
+    """
     return _extension(draw, accord_id, start, end, None)
 
 
@@ -355,7 +360,8 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
 
     Every reference points back in fold order (to a strictly earlier
     effective date) and in transaction time (recorded no earlier than its
-    referent, so every known-at replay succeeds): accords are reached before they are extended or
+    referent, so every known-at replay succeeds); an extension moves a
+    deadline later: accords are reached before they are extended or
     implemented, talks scheduled before delegations are named or they are
     held, export controls imposed before they are suspended or lifted.
     Event ids are unique. Every event type the package exports can appear.
@@ -375,7 +381,7 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
     for _ in range(draw(st.integers(0, quarter))):
         accord = _accord(draw, parties, start, end, new_id("accord"), new_id("e"))
         out.append(accord)
-        if (later := after(accord.effective)) and draw(st.booleans()):
+        if accord.window_closes and (later := after(accord.effective)) and draw(st.booleans()):
             out.append(_extension(draw, accord.accord_id, later, end, new_id("e"), accord))
         if (later := after(accord.effective)) and draw(st.booleans()):
             out.append(_tariff(draw, parties, later, end, accord.accord_id, new_id("e"), accord))

@@ -9,7 +9,13 @@
     state.days_remaining("geneva-2025")      # 64
 """
 
-from ._errors import ConflictingEventError, NegotiationError, QueryError, UnknownReferenceError
+from ._errors import (
+    ConflictingEventError,
+    InconsistentEventError,
+    NegotiationError,
+    QueryError,
+    UnknownReferenceError,
+)
 from ._fold import apply, find_problems, replay
 from ._state import (
     Accord,
@@ -28,6 +34,7 @@ __all__ = [
     "ConflictingEventError",
     "ControlStatus",
     "ExportControl",
+    "InconsistentEventError",
     "NegotiationError",
     "NegotiationState",
     "QueryError",

@@ -16,7 +16,7 @@ from importlib import metadata
 import events
 
 from ._canonical import canonical_json
-from ._errors import NegotiationError
+from ._errors import ConflictingEventError, NegotiationError
 from ._fold import find_problems, replay
 from ._render import render_text
 
@@ -29,20 +29,16 @@ EXIT_USAGE = 2
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+        return events.parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _instant(text: str) -> datetime:
-    expected = "a timestamp with an offset, e.g. 2025-05-13T12:00:00Z"
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-    if value.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r} (no offset)")
-    return value
+        return events.parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _version() -> str:
@@ -82,10 +78,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _located(problem: NegotiationError, path: str, found: events.JsonlCheck) -> str:
-    """The problem prefixed with the file and the line of the event it names (the last such line)."""
-    event_id = getattr(problem, "event_id", None)
-    lines = [line for event, line in zip(found.events, found.lines, strict=True) if event.event_id == event_id]
-    return f"{path}, line {lines[-1]}, {problem}" if lines else f"{path}: {problem}"
+    """The problem prefixed with the file and the line of the event at fault.
+
+    For a conflict, that is the line of the second, different event; else
+    the first line with the event id the problem names.
+    """
+    pairs = list(zip(found.events, found.lines, strict=True))
+    if isinstance(problem, ConflictingEventError):
+        lines = [line for event, line in pairs if event is problem.second]
+    else:
+        event_id = getattr(problem, "event_id", None)
+        lines = [line for event, line in pairs if event.event_id == event_id]
+    return f"{path}, line {lines[0]}, {problem}" if lines else f"{path}: {problem}"
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import attrs
 
 __all__ = [
     "ConflictingEventError",
+    "InconsistentEventError",
     "NegotiationError",
     "QueryError",
     "UnknownReferenceError",
@@ -80,3 +81,23 @@ class QueryError(NegotiationError, ValueError):
         self.argument = argument
         self.value = value
         super().__init__(f"{argument}={value!r}: expected {expected}")
+
+
+class InconsistentEventError(NegotiationError, ValueError):
+    """Raised when an event contradicts the state it is applied to.
+
+    Examples: reaching an accord id that another event already reached;
+    extending an accord to a deadline not after its current one, or
+    extending an open-ended accord.
+
+    Attributes:
+        event_id: The contradicting event.
+        field: Its field at fault.
+        value: That field's value.
+    """
+
+    def __init__(self, event_id: str, field: str, value: Any, expected: str) -> None:
+        self.event_id = event_id
+        self.field = field
+        self.value = value
+        super().__init__(f"event {event_id!r}, field {field!r}: {value!r}; expected {expected}")

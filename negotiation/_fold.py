@@ -30,7 +30,13 @@ from events import (
     TradeDataReleased,
 )
 
-from ._errors import ConflictingEventError, NegotiationError, QueryError, UnknownReferenceError
+from ._errors import (
+    ConflictingEventError,
+    InconsistentEventError,
+    NegotiationError,
+    QueryError,
+    UnknownReferenceError,
+)
 from ._state import (
     Accord,
     AccordStatus,
@@ -44,7 +50,9 @@ from ._state import (
 
 __all__ = ["apply", "find_problems", "replay"]
 
-_SECTIONS = ("layers", "accords", "talks", "export_controls", "trade_data", "events", "scheduled")
+_SECTIONS = (
+    "layers", "accords", "talks", "export_controls", "trade_data", "events", "scheduled", "later",
+)
 
 
 def _accord_status(window_start: date, deadline: date | None, as_of: date) -> AccordStatus:
@@ -55,10 +63,9 @@ def _accord_status(window_start: date, deadline: date | None, as_of: date) -> Ac
     return AccordStatus.ACTIVE
 
 
-def _announcement_cutoff(as_of: date, known_at: datetime | None) -> datetime:
-    """Latest recorded instant of a *scheduled* event: end of ``as_of`` (UTC), or ``known_at``."""
-    end_of_day = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc)
-    return end_of_day if known_at is None or known_at >= end_of_day else known_at
+def _announced_by(recorded: datetime, as_of: date) -> bool:
+    """Whether ``recorded`` falls on or before ``as_of`` (UTC days)."""
+    return recorded < datetime.combine(as_of + timedelta(days=1), time(), timezone.utc)
 
 
 class _Builder:
@@ -80,16 +87,25 @@ class _Builder:
             self._owned.add(name)
         return self._sections[name]  # type: ignore[no-any-return]
 
+    def held(self, event_id: str) -> AnyEvent | None:
+        for name in ("events", "scheduled", "later"):
+            if (found := self.read(name).get(event_id)) is not None:
+                return found  # type: ignore[no-any-return]
+        return None
+
     def add(self, event: AnyEvent) -> None:
-        """Apply an event in fold order, or schedule it if not yet effective."""
-        seen = self.read("events").get(event.event_id) or self.read("scheduled").get(event.event_id)
+        """Apply a visible event in fold order; file the others under ``scheduled`` or ``later``."""
+        seen = self.held(event.event_id)
         if seen is not None:
             if seen == event:
                 return
             raise ConflictingEventError(seen, event)
+        if self.known_at is not None and event.recorded > self.known_at:
+            self.write("later")[event.event_id] = event
+            return
         if event.effective > self.as_of:
-            if event.recorded < _announcement_cutoff(self.as_of, self.known_at):
-                self.write("scheduled")[event.event_id] = event
+            announced = _announced_by(event.recorded, self.as_of)
+            self.write("scheduled" if announced else "later")[event.event_id] = event
             return
         _HANDLERS[type(event)](self, event)
         self.write("events")[event.event_id] = event
@@ -141,6 +157,12 @@ def _tariff_changed(builder: _Builder, event: TariffChanged) -> None:
 
 
 def _accord_reached(builder: _Builder, event: AccordReached) -> None:
+    reached: Accord | None = builder.read("accords").get(event.accord_id)
+    if reached is not None:
+        raise InconsistentEventError(
+            event.event_id, "accord_id", event.accord_id,
+            f"an id not already reached (event {reached.event_id!r} reached it)",
+        )
     deadline = event.window_closes
     builder.write("accords")[event.accord_id] = Accord(
         accord_id=event.accord_id,
@@ -157,6 +179,11 @@ def _accord_reached(builder: _Builder, event: AccordReached) -> None:
 
 def _accord_extended(builder: _Builder, event: AccordExtended) -> None:
     accord: Accord = _require(builder, "accords", event.accord_id, event, "accord_id")
+    if accord.deadline is None or event.deadline <= accord.deadline:
+        current = "an accord with a deadline" if accord.deadline is None else f"a date after {accord.deadline}"
+        raise InconsistentEventError(
+            event.event_id, "deadline", event.deadline, f"{current} (the current deadline of {accord.accord_id!r})"
+        )
     builder.write("accords")[event.accord_id] = attrs.evolve(
         accord,
         deadline=event.deadline,
@@ -235,7 +262,7 @@ def _export_control_changed(builder: _Builder, event: ExportControlChanged) -> N
 
 def _trade_data_released(builder: _Builder, event: TradeDataReleased) -> None:
     latest: TradeDataReleased | None = builder.read("trade_data").get(event.reporter)
-    if latest is None or event.period >= latest.period:
+    if latest is None or event.period_end >= latest.period_end:
         builder.write("trade_data")[event.reporter] = event
 
 
@@ -258,11 +285,27 @@ _HANDLERS: dict[type[Any], Callable[[_Builder, Any], None]] = {
 }
 
 
-def _check_query(as_of: Any, known_at: Any) -> None:
+def _check_query(as_of: Any, known_at: Any) -> datetime | None:
+    """Check the query's arguments; return ``known_at`` in UTC."""
     if not isinstance(as_of, date) or isinstance(as_of, datetime):
         raise QueryError("as_of", as_of, "a datetime.date")
-    if known_at is not None and (not isinstance(known_at, datetime) or known_at.utcoffset() is None):
-        raise QueryError("known_at", known_at, "None or a timezone-aware datetime")
+    if known_at is None:
+        return None
+    expected = "None or a timezone-aware datetime that exists in UTC"
+    if not isinstance(known_at, datetime) or known_at.utcoffset() is None:
+        raise QueryError("known_at", known_at, expected)
+    try:
+        return known_at.astimezone(timezone.utc)
+    except OverflowError:
+        raise QueryError("known_at", known_at, expected) from None
+
+
+def _check_events(events: Iterable[Any]) -> list[AnyEvent]:
+    found = list(events)
+    for item in found:
+        if type(item) not in _HANDLERS:
+            raise QueryError("events", item, "events of the types in events.EVENT_TYPES")
+    return found
 
 
 def _deduplicate(
@@ -296,7 +339,7 @@ def find_problems(events: Iterable[AnyEvent]) -> tuple[NegotiationError, ...]:
     for event in ordered:
         try:
             builder.add(event)
-        except UnknownReferenceError as exc:
+        except (UnknownReferenceError, InconsistentEventError) as exc:
             problems.append(exc)
     reported = {getattr(problem, "event_id", None) for problem in problems}
     problems += [p for p in _recorded_before_referent(ordered) if p.event_id not in reported]
@@ -375,16 +418,17 @@ def replay(
         ConflictingEventError: two different events share an id.
         UnknownReferenceError: an event names an accord, talks or export
             control that no earlier event (in fold order) defines.
-        QueryError: ``as_of`` is not a date or ``known_at`` is naive.
+        InconsistentEventError: an event contradicts the state before it
+            (an accord reached twice, an extension that does not extend).
+        QueryError: ``as_of`` is not a date, ``known_at`` is naive, or an
+            item of ``events`` is not an event.
     """
-    _check_query(as_of, known_at)
-    unique, conflicts = _deduplicate(events)
+    known_at = _check_query(as_of, known_at)
+    unique, conflicts = _deduplicate(_check_events(events))
     if conflicts:
         raise conflicts[0]
-    visible = [e for e in unique if known_at is None or e.recorded <= known_at]
-    visible.sort(key=lambda event: event.sort_key)
     builder = _Builder(NegotiationState.empty(as_of, known_at=known_at))
-    for event in visible:
+    for event in sorted(unique, key=lambda event: event.sort_key):
         builder.add(event)
     return builder.freeze()
 
@@ -393,26 +437,27 @@ def apply(state: NegotiationState, event: AnyEvent) -> NegotiationState:
     """Return the state with one more event folded in; ``state`` is unchanged.
 
     Satisfies ``apply(replay(log, as_of=D, known_at=K), e) == replay([*log, e],
-    as_of=D, known_at=K)``. An event that sorts after every applied event
-    (the usual case) costs a copy of only the sections it touches; one that
-    sorts earlier refolds the events the state rests on. An event recorded
-    after the state's ``known_at`` leaves the state as it is.
+    as_of=D, known_at=K)``: the state holds every event it was given (those
+    not visible on ``D`` as of ``K`` under ``scheduled`` and ``later``). An
+    event that sorts after every applied event (the usual case) costs a copy
+    of only the sections it touches; one that sorts earlier refolds.
 
     Raises:
         ConflictingEventError: the state holds a different event with this id.
         UnknownReferenceError: the event names an unknown accord, talks or
             export control.
+        InconsistentEventError: the event contradicts the state.
+        QueryError: ``event`` is not an event.
     """
-    if state.known_at is not None and event.recorded > state.known_at:
-        return state
-    known = event.event_id in state.events or event.event_id in state.scheduled
+    _check_events([event])
+    builder = _Builder(state)
+    visible = state.known_at is None or event.recorded <= state.known_at
     in_order = state.last_applied is None or event.sort_key > state.last_applied
-    if known or in_order or event.effective > state.as_of:
-        builder = _Builder(state)
+    if builder.held(event.event_id) or not visible or event.effective > state.as_of or in_order:
         builder.add(event)
         return builder.freeze()
     return replay(
-        [*state.events.values(), *state.scheduled.values(), event],
+        [*state.events.values(), *state.scheduled.values(), *state.later.values(), event],
         as_of=state.as_of,
         known_at=state.known_at,
     )

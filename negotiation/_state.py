@@ -232,8 +232,12 @@ class NegotiationState:
         export_controls: Export controls in force or suspended, by id.
         trade_data: The latest release per reporter (by period, then fold order).
         events: Every event the state rests on, by id.
-        scheduled: Events announced by the end of ``as_of`` (and by
-            ``known_at``) but effective after ``as_of``, by id.
+        scheduled: Events recorded by the end of ``as_of`` (UTC; and by
+            ``known_at``, inclusive) but effective after ``as_of``, by id.
+        later: Events held but not visible on ``as_of``: recorded after
+            ``known_at``, or effective after ``as_of`` and announced after it.
+            Kept so that :func:`negotiation.apply` can refold and detect
+            conflicting ids; not part of equality or the digest.
         last_applied: The fold key (effective, recorded, event_id) of the
             last event applied; derived, not part of equality.
     """
@@ -247,6 +251,7 @@ class NegotiationState:
     trade_data: Mapping[str, TradeDataReleased] = field(factory=dict, converter=_readonly)
     events: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
     scheduled: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
+    later: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly, eq=False)
     last_applied: tuple[date, datetime, str] | None = field(default=None, eq=False)
 
     @classmethod
@@ -319,7 +324,7 @@ class NegotiationState:
         Raises:
             UnknownReferenceError: no accord with that id in the state.
         """
-        accord = self.accords.get(accord_id)
+        accord = self.accords.get(accord_id) if isinstance(accord_id, str) else None
         if accord is None:
             known = ", ".join(sorted(self.accords)) or "none"
             raise UnknownReferenceError(None, "accord_id", accord_id, f"one of: {known}")

@@ -122,12 +122,15 @@ class ReplayMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.accords)
     @rule(data=st.data(), after=st.integers(1, 200), days=st.integers(1, 200))
     def extend_accord(self, data, after, days) -> None:
+        """Extend after the latest extension, to a deadline after the latest one (extensions extend)."""
         accord = self.model.accords[data.draw(st.sampled_from(sorted(self.model.accords)))]
-        effective = accord.effective + timedelta(days=after)
+        earlier = [e for e in self.model.extensions if e.accord_id == accord.accord_id]
+        effective = max([accord.effective, *(e.effective for e in earlier)]) + timedelta(days=after)
+        deadline = max([accord.window_closes, effective, *(e.deadline for e in earlier)]) + timedelta(days=days)
         event = events.AccordExtended(
             event_id=self._id(), effective=effective,
             recorded=max(accord.recorded, _instant(effective, data.draw(st.integers(-100, 100)))),
-            accord_id=accord.accord_id, deadline=effective + timedelta(days=days),
+            accord_id=accord.accord_id, deadline=deadline,
         )
         self.log.append(event)
         self.model.extensions.append(event)
