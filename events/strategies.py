@@ -83,7 +83,7 @@ _RECORDED_SECONDS = st.integers(-30 * 86_400, 10 * 86_400)
 _IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
 _TEXT = st.text(st.sampled_from("abcxyz ABC-'.é中文🤝"), min_size=1, max_size=8).filter(str.strip)
 _NOTE = st.just("") | _TEXT
-_RATE = st.decimals(min_value=0, max_value=200, places=2, allow_nan=False, allow_infinity=False)
+_RATE = st.decimals(min_value=0, max_value=200, places=4, allow_nan=False, allow_infinity=False)
 _CHANGE = st.decimals(min_value=Decimal("-99.9"), max_value=Decimal("999.9"), places=1)
 _HS = st.sampled_from([2, 4, 6]).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n))
 _SCOPE = st.just(Scope()) | st.lists(_HS, min_size=1, max_size=3).map(lambda hs: Scope(hs=tuple(hs)))
@@ -96,7 +96,7 @@ _DELEGATE = st.builds(Delegate, name=_TEXT, office=_TEXT, leads=st.booleans())
 
 
 def rates() -> st.SearchStrategy[Decimal]:
-    """Ad valorem rates in percent: finite decimals from 0 to 200, two places."""
+    """Ad valorem rates in percent: finite decimals from 0 to 200, up to four places."""
     return _RATE
 
 
@@ -127,7 +127,7 @@ def suspensions(draw: Any, *, rate: Decimal = Decimal(34), start: date = START, 
 
 
 def _below(draw: Any, rate: Decimal) -> Decimal:
-    return (rate * draw(st.integers(0, 99)) / 100).quantize(Decimal("0.01"), ROUND_DOWN)
+    return (rate * draw(st.integers(0, 99)) / 100).quantize(Decimal("0.0001"), ROUND_DOWN)
 
 
 def _day(draw: Any, start: date, end: date) -> date:

@@ -25,6 +25,17 @@ AS_OF = st.dates(min_value=date(2024, 12, 1), max_value=date(2027, 3, 1))
 PARTIES = strategies.DEFAULT_PARTIES
 
 
+@st.composite
+def log_and_day(draw) -> tuple[list[events.AnyEvent], date]:
+    """A log and a date: half the time a day on or next to a date the log names (boundaries)."""
+    log = draw(strategies.logs())
+    named = [day for e in log for day in (e.effective, getattr(e, "until", None), getattr(e, "deadline", None)) if day]
+    named += [e.suspension.until for e in log if isinstance(e, events.TariffChanged) and e.suspension]
+    if named and draw(st.booleans()):
+        return log, draw(st.sampled_from(named)) + timedelta(days=draw(st.integers(-1, 1)))
+    return log, draw(AS_OF)
+
+
 def in_force(state: negotiation.NegotiationState) -> negotiation.NegotiationState:
     """The state without its scheduled (announced, not yet effective) events."""
     return attrs.evolve(state, scheduled={})
@@ -33,8 +44,9 @@ def in_force(state: negotiation.NegotiationState) -> negotiation.NegotiationStat
 # --- determinism and order ----------------------------------------------------
 
 
-@given(log=strategies.logs(), as_of=AS_OF)
-def test_replay_is_deterministic(log, as_of):
+@given(case=log_and_day())
+def test_replay_is_deterministic(case):
+    log, as_of = case
     """Two replays of one log give equal states and equal digests."""
     first, second = negotiation.replay(log, as_of=as_of), negotiation.replay(log, as_of=as_of)
     assert (first, first.digest) == (second, second.digest)
@@ -61,8 +73,9 @@ def test_digest_same_in_fresh_interpreters(tmp_path_factory, log, as_of):
     assert {negotiation.replay(log, as_of=as_of).digest} == digests
 
 
-@given(log=strategies.logs(), data=st.data(), as_of=AS_OF)
-def test_input_order_never_changes_state(log, data, as_of):
+@given(case=log_and_day(), data=st.data())
+def test_input_order_never_changes_state(case, data):
+    log, as_of = case
     """Any permutation of a log folds to the same state and the same digest."""
     shuffled = data.draw(st.permutations(log))
     first = negotiation.replay(log, as_of=as_of)
@@ -70,8 +83,9 @@ def test_input_order_never_changes_state(log, data, as_of):
     assert (first, first.digest) == (second, second.digest)
 
 
-@given(log=strategies.logs(), as_of=AS_OF, data=st.data())
-def test_incremental_equals_batch(log, as_of, data):
+@given(case=log_and_day(), data=st.data())
+def test_incremental_equals_batch(case, data):
+    log, as_of = case
     """Folding a prefix, then applying the rest to that state, equals folding everything."""
     cut = data.draw(st.integers(0, len(log)))
     state = negotiation.replay(log[:cut], as_of=as_of)
@@ -84,8 +98,9 @@ def test_incremental_equals_batch(log, as_of, data):
 _DEFINING = (events.AccordReached, events.TalksScheduled)
 
 
-@given(log=strategies.logs(), as_of=AS_OF, data=st.data())
-def test_apply_in_any_order_equals_replay(log, as_of, data):
+@given(case=log_and_day(), data=st.data())
+def test_apply_in_any_order_equals_replay(case, data):
+    log, as_of = case
     """apply, one event at a time in any order that defines before it refers, equals replay."""
     imposed = events.ControlAction.IMPOSED
     defining = [
@@ -102,8 +117,9 @@ def test_apply_in_any_order_equals_replay(log, as_of, data):
 # --- the two clocks -------------------------------------------------------------
 
 
-@given(log=strategies.logs(), as_of=AS_OF)
-def test_as_of_consistency(log, as_of):
+@given(case=log_and_day())
+def test_as_of_consistency(case):
+    log, as_of = case
     """What is in force on D equals replaying only the events effective on or before D."""
     earlier = [e for e in log if e.effective <= as_of]
     assert in_force(negotiation.replay(log, as_of=as_of)) == in_force(negotiation.replay(earlier, as_of=as_of))
@@ -118,23 +134,26 @@ def test_moving_as_of_forward_never_loses_an_event(log, first, second):
     assert before <= after
 
 
-@given(log=strategies.logs(), as_of=AS_OF)
-def test_known_at_none_equals_known_at_after_everything(log, as_of):
+@given(case=log_and_day())
+def test_known_at_none_equals_known_at_after_everything(case):
+    log, as_of = case
     """known_at=None gives the same state as a known_at after every recorded time."""
     late = datetime(2100, 1, 1, tzinfo=timezone.utc)
     assert negotiation.replay(log, as_of=as_of) == negotiation.replay(log, as_of=as_of, known_at=late)
 
 
-@given(log=strategies.logs(), as_of=AS_OF)
-def test_known_at_before_everything_is_empty(log, as_of):
+@given(case=log_and_day())
+def test_known_at_before_everything_is_empty(case):
+    log, as_of = case
     """A known_at before every recorded time gives the empty state for that date."""
     assume(log)
     first = min(e.recorded for e in log) - timedelta(microseconds=1)
     assert negotiation.NegotiationState.empty(as_of) == negotiation.replay(log, as_of=as_of, known_at=first)
 
 
-@given(log=strategies.logs(), as_of=AS_OF, data=st.data())
-def test_known_at_uses_only_what_was_recorded(log, as_of, data):
+@given(case=log_and_day(), data=st.data())
+def test_known_at_uses_only_what_was_recorded(case, data):
+    log, as_of = case
     """replay(known_at=K) equals replaying only the events recorded at or before K."""
     assume(log)
     known_at = data.draw(st.sampled_from([e.recorded for e in log]))
@@ -147,24 +166,28 @@ def test_known_at_uses_only_what_was_recorded(log, as_of, data):
 
 @given(log=strategies.logs())
 def test_jsonl_round_trip_is_exact(log):
-    """Events survive JSON Lines exactly: equal values, the same decimal digits, the same instants."""
-    back = events.loads_jsonl(events.dumps_jsonl(log))
-    assert list(log) == list(back)
-    assert [json.dumps(events.to_dict(e)) for e in log] == [json.dumps(events.to_dict(e)) for e in back]
+    """Events survive JSON Lines exactly (same digits, same instants) and the text is canonical."""
+    text = events.dumps_jsonl(log)
+    back = events.loads_jsonl(text)
+    assert [repr(e) for e in log] == [repr(e) for e in back]
+    assert text == events.dumps_jsonl(back)
 
 
-@given(log=strategies.logs(), as_of=AS_OF)
-def test_digest_survives_serialization(log, as_of):
+@given(case=log_and_day())
+def test_digest_survives_serialization(case):
+    log, as_of = case
     """A log written and read back replays to a state with the same digest."""
     back = events.loads_jsonl(events.dumps_jsonl(log))
-    assert negotiation.replay(log, as_of=as_of).digest == negotiation.replay(back, as_of=as_of).digest
+    before, after = negotiation.replay(log, as_of=as_of), negotiation.replay(back, as_of=as_of)
+    assert (before, before.digest) == (after, after.digest)
 
 
 # --- domain invariants ------------------------------------------------------------
 
 
-@given(log=strategies.logs(), as_of=AS_OF)
-def test_rates_finite_and_non_negative(log, as_of):
+@given(case=log_and_day())
+def test_rates_finite_and_non_negative(case):
+    log, as_of = case
     """Every layer's rates and every total are finite Decimals >= 0."""
     state = negotiation.replay(log, as_of=as_of)
     rates = [r for layer in state.layers.values() for r in (layer.applied_rate, layer.rate)]
@@ -172,8 +195,9 @@ def test_rates_finite_and_non_negative(log, as_of):
     assert all(isinstance(r, Decimal) and r.is_finite() and r >= 0 for r in rates)
 
 
-@given(log=strategies.logs(), as_of=AS_OF, product=st.sampled_from([None, "030212", "120190", "870323", "27"]))
-def test_tariff_rate_is_sum_of_reported_layers(log, as_of, product):
+@given(case=log_and_day(), product=st.sampled_from([None, "030212", "120190", "870323", "27"]))
+def test_tariff_rate_is_sum_of_reported_layers(case, product):
+    log, as_of = case
     """tariff_rate is the sum (Combination.ADD) of the applied rates of the layers it reports."""
     state = negotiation.replay(log, as_of=as_of)
     for imposer in PARTIES:
@@ -186,8 +210,9 @@ def test_tariff_rate_is_sum_of_reported_layers(log, as_of, product):
             )
 
 
-@given(log=strategies.logs(), as_of=AS_OF)
-def test_accord_deadlines_and_days_remaining(log, as_of):
+@given(case=log_and_day())
+def test_accord_deadlines_and_days_remaining(case):
+    log, as_of = case
     """Days remaining are never negative; a deadline is never before the accord was reached."""
     state = negotiation.replay(log, as_of=as_of)
     for accord_id, accord in state.accords.items():
@@ -210,8 +235,9 @@ def test_licence_counts_never_decrease(log, first, second):
     assert total(early) <= total(late)
 
 
-@given(log=strategies.logs(), as_of=AS_OF)
-def test_suspended_layer_reverts_on_its_end_date(log, as_of):
+@given(case=log_and_day())
+def test_suspended_layer_reverts_on_its_end_date(case):
+    log, as_of = case
     """A suspended layer applies its lower rate before its end date and its full rate from then on."""
     state = negotiation.replay(log, as_of=as_of)
     known = [e for e in log if e.effective <= as_of]
@@ -227,16 +253,18 @@ def test_suspended_layer_reverts_on_its_end_date(log, as_of):
 # --- duplicates and rejection -----------------------------------------------------------
 
 
-@given(log=strategies.logs(), as_of=AS_OF, data=st.data())
-def test_identical_duplicates_change_nothing(log, as_of, data):
+@given(case=log_and_day(), data=st.data())
+def test_identical_duplicates_change_nothing(case, data):
+    log, as_of = case
     """Adding copies of events already in the log changes nothing."""
     assume(log)
     copies = data.draw(st.lists(st.sampled_from(log), min_size=1, max_size=5))
     assert negotiation.replay(log, as_of=as_of) == negotiation.replay([*log, *copies], as_of=as_of)
 
 
-@given(log=strategies.logs(), as_of=AS_OF, data=st.data())
-def test_conflicting_duplicate_raises(log, as_of, data):
+@given(case=log_and_day(), data=st.data())
+def test_conflicting_duplicate_raises(case, data):
+    log, as_of = case
     """A different event with an id already in the log is refused, naming the id."""
     assume(log)
     original = data.draw(st.sampled_from(log))
