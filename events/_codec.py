@@ -38,7 +38,8 @@ from cattrs.gen import make_dict_structure_fn
 from ._errors import DecodeError, EventsError
 from ._iso import parse_date, parse_instant
 from ._values import ALL_GOODS, Scope
-from ._vocabulary import EVENT_TYPES, AnyEvent, Event
+from ._revisions import EVENT_TYPES, AnyEvent
+from ._vocabulary import Event, Fact
 
 __all__ = [
     "JsonlCheck",
@@ -153,9 +154,29 @@ converter.register_unstructure_hook(datetime, _unstructure_datetime)
 converter.register_structure_hook(Scope, _structure_scope)
 converter.register_unstructure_hook(Scope, lambda scope: "all" if scope.all_goods else list(scope.hs))
 converter.register_structure_hook_func(_is_homogeneous_tuple, _structure_tuple)
+converter.register_structure_hook(Fact, lambda value, _: _structure_nested(value))
+converter.register_unstructure_hook(Fact, lambda event: to_dict(event))
 converter.register_structure_hook_factory(
     lambda kind: attrs.has(kind) and kind is not Scope, _structure_objects
 )
+
+
+def _structure_nested(value: Any) -> AnyEvent:
+    """A fact nested in another event (a correction's replacement), tagged like a line."""
+    _expect(isinstance(value, dict), "a JSON object (a tagged event)", value)
+    try:
+        return from_dict(value)
+    except DecodeError as exc:
+        raise _NestedDecodeError(exc) from exc
+
+
+class _NestedDecodeError(ValueError):
+    """Carries a nested event's DecodeError up through cattrs, keeping its field."""
+
+    def __init__(self, error: DecodeError) -> None:
+        self.field = error.field
+        self.error = error
+        super().__init__(error.reason)
 
 
 def to_dict(event: Event) -> dict[str, Any]:
@@ -179,16 +200,16 @@ def _field_path(exc: BaseException, prefix: str = "") -> tuple[str | None, BaseE
         return prefix + name, ValueError(f"unknown field (not part of {exc.cl.__name__})")
     if isinstance(exc, ClassValidationError):
         with_notes, without = exc.group_exceptions()
-        for inner, note in with_notes:
+        if with_notes:
+            inner, note = with_notes[0]
             return _field_path(inner, f"{prefix}{note.name}.")
-        if without:
-            return _field_path(without[0], prefix)
+        return _field_path(without[0], prefix)
     if isinstance(exc, IterableValidationError):
         with_notes, without = exc.group_exceptions()
-        for inner, note in with_notes:
-            return _field_path(inner, f"{prefix.rstrip('.')}[{note.index}].")
-        if without:
-            return _field_path(without[0], prefix)
+        if with_notes:
+            inner, index_note = with_notes[0]
+            return _field_path(inner, f"{prefix.rstrip('.')}[{index_note.index}].")
+        return _field_path(without[0], prefix)
     name = getattr(exc, "field", None)
     path = prefix + name if isinstance(name, str) else prefix.rstrip(".") or None
     return path, exc

@@ -35,12 +35,12 @@ from ._values import (
 __all__ = [
     "AccordExtended",
     "AccordReached",
-    "AnyEvent",
     "ContactMode",
     "DelegationNamed",
-    "EVENT_TYPES",
     "Event",
     "ExportControlChanged",
+    "FACT_TYPES",
+    "Fact",
     "LayerKey",
     "LeadersSpoke",
     "LicensesApproved",
@@ -466,7 +466,7 @@ class StatementIssued(Event):
     summary: str = field(validator=v.text)
 
 
-AnyEvent: TypeAlias = (
+Fact: TypeAlias = (
     TalksScheduled
     | DelegationNamed
     | TalksHeld
@@ -479,9 +479,9 @@ AnyEvent: TypeAlias = (
     | TradeDataReleased
     | StatementIssued
 )
-"""Any concrete event type."""
+"""Any event that states a fact about the negotiation (not a correction or retraction)."""
 
-EVENT_TYPES: tuple[type[Event], ...] = (
+FACT_TYPES: tuple[type[Event], ...] = (
     AccordExtended,
     AccordReached,
     DelegationNamed,
@@ -494,4 +494,4 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     TariffChanged,
     TradeDataReleased,
 )
-"""Every concrete event type, in the order of their type tags."""
+"""Every fact type, in the order of their type tags."""

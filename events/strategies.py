@@ -19,6 +19,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+import attrs
+
 try:
     from hypothesis import strategies as st
 except ImportError as exc:  # pragma: no cover - exercised without hypothesis only
@@ -28,10 +30,10 @@ except ImportError as exc:  # pragma: no cover - exercised without hypothesis on
     ) from exc
 
 from ._values import Commitment, ControlAction, Delegate, Scope, Source, Suspension
+from ._revisions import AnyEvent, EventCorrected, EventRetracted
 from ._vocabulary import (
     AccordExtended,
     AccordReached,
-    AnyEvent,
     ContactMode,
     DelegationNamed,
     Event,
@@ -52,6 +54,8 @@ __all__ = [
     "commitments",
     "delegates",
     "delegations_named",
+    "events_corrected",
+    "events_retracted",
     "export_controls_changed",
     "leaders_spoke",
     "licenses_approved",
@@ -353,9 +357,43 @@ def statements_issued(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, 
     return _statement(draw, parties, start, end, None)
 
 
+_UNREFERENCED = (TalksHeld, LeadersSpoke, LicensesApproved, TradeDataReleased, StatementIssued)
+
+
+def _corrected_content(draw: Any, fact: Any) -> Any:
+    """A changed version of ``fact`` that keeps every reference in the log valid."""
+    if isinstance(fact, TariffChanged):
+        changes: dict[str, Any] = {"rate": fact.rate + draw(st.integers(1, 50))}
+        if fact.accord_id is None and fact.suspension is None:
+            changes["effective"] = max(START, fact.effective - timedelta(days=draw(st.integers(0, 10))))
+        return attrs.evolve(fact, **changes)
+    return attrs.evolve(fact, note=fact.note + " (corrected)")
+
+
+def _correction(draw: Any, fact: Any, event_id: str, after: datetime) -> EventCorrected:
+    recorded = max(after, fact.recorded) + timedelta(hours=draw(st.integers(1, 24 * 60)))
+    return EventCorrected(
+        event_id=event_id, effective=recorded.date(), recorded=recorded, corrects=fact.event_id,
+        replacement=_corrected_content(draw, fact), note=draw(_NOTE),
+    )
+
+
+@st.composite
+def events_corrected(draw: Any, *, fact: Any) -> EventCorrected:
+    """A correction of ``fact`` (a changed rate or note), recorded after it."""
+    return _correction(draw, fact, draw(_IDS), fact.recorded)
+
+
+@st.composite
+def events_retracted(draw: Any, *, target: Any) -> EventRetracted:
+    """A retraction of ``target`` (a fact or a correction), recorded after it."""
+    recorded = target.recorded + timedelta(hours=draw(st.integers(1, 24 * 60)))
+    return EventRetracted(event_id=draw(_IDS), effective=recorded.date(), recorded=recorded, retracts=target.event_id)
+
+
 @st.composite
 def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_PARTIES,
-         start: date = START, end: date = END) -> list[AnyEvent]:
+         start: date = START, end: date = END, revisions: bool = True) -> list[AnyEvent]:
     """An internally consistent log of at most about ``max_events`` events, in fold order.
 
     Every reference points back in fold order (to a strictly earlier
@@ -365,6 +403,9 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
     implemented, talks scheduled before delegations are named or they are
     held, export controls imposed before they are suspended or lifted.
     Event ids are unique. Every event type the package exports can appear.
+    With ``revisions`` (the default), some facts are corrected (sometimes
+    twice: a correction of the correction) and some facts or corrections
+    retracted; only facts nothing refers to are retracted.
     """
     if len(parties) < 2:
         raise ValueError("logs() needs at least two parties")
@@ -412,5 +453,20 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
             out.append(_trade(draw, parties, start, end, new_id("e")))
         else:
             out.append(_statement(draw, parties, start, end, new_id("e")))
+    if revisions and out:
+        for _ in range(draw(st.integers(0, max(0, max_events // 8)))):
+            fact = draw(st.sampled_from(out[: len(out)]))
+            if isinstance(fact, (EventCorrected, EventRetracted)):
+                continue
+            correction = _correction(draw, fact, new_id("fix"), fact.recorded)
+            out.append(correction)
+            if draw(st.booleans()):
+                out.append(_correction(draw, fact, new_id("fix"), correction.recorded))
+        retractable = [e for e in out if isinstance(e, (*_UNREFERENCED, EventCorrected))]
+        for target in draw(st.lists(st.sampled_from(retractable), max_size=2, unique_by=id)) if retractable else []:
+            recorded = target.recorded + timedelta(hours=draw(st.integers(1, 24 * 60)))
+            out.append(EventRetracted(
+                event_id=new_id("retract"), effective=recorded.date(), recorded=recorded, retracts=target.event_id,
+            ))
     out.sort(key=lambda event: event.sort_key)
     return out

@@ -52,6 +52,7 @@ def state_to_dict(state: NegotiationState) -> dict[str, Any]:
         "statements": by_fold_order(state.statements),
         "scheduled": by_fold_order(state.scheduled.values()),
         "events": sorted(state.events),
+        "revisions": dict(sorted(state.revisions.items())),
     }
 
 

@@ -231,13 +231,18 @@ class NegotiationState:
         talks: Talks by id.
         export_controls: Export controls in force or suspended, by id.
         trade_data: The latest release per reporter (by period, then fold order).
-        events: Every event the state rests on, by id.
+        events: Every fact the state rests on, by id, in its current version.
         scheduled: Events recorded by the end of ``as_of`` (UTC; and by
             ``known_at``, inclusive) but effective after ``as_of``, by id.
-        later: Events held but not visible on ``as_of``: recorded after
-            ``known_at``, or effective after ``as_of`` and announced after it.
-            Kept so that :func:`negotiation.apply` can refold and detect
-            conflicting ids; not part of equality or the digest.
+        revisions: For each fact in ``events`` or ``scheduled`` whose content
+            comes from a correction, the correction's id: with ``events``,
+            the list of events (and which version of each) the state rests on.
+        log: Every input event the state was built from, by id (facts,
+            corrections, retractions; visible or not), so that
+            :func:`negotiation.apply` can refold and detect conflicting ids.
+            Not part of equality or the digest.
+        revised_by: Event id to the ids of the corrections and retractions
+            in ``log`` that name it. Derived; not part of equality.
         last_applied: The fold key (effective, recorded, event_id) of the
             last event applied; derived, not part of equality.
     """
@@ -251,7 +256,9 @@ class NegotiationState:
     trade_data: Mapping[str, TradeDataReleased] = field(factory=dict, converter=_readonly)
     events: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
     scheduled: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
-    later: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly, eq=False)
+    revisions: Mapping[str, str] = field(factory=dict, converter=_readonly)
+    log: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly, eq=False)
+    revised_by: Mapping[str, tuple[str, ...]] = field(factory=dict, converter=_readonly, eq=False)
     last_applied: tuple[date, datetime, str] | None = field(default=None, eq=False)
 
     @classmethod
