@@ -16,7 +16,9 @@ from ._errors import (
     QueryError,
     UnknownReferenceError,
 )
+from ._explain import Explanation, Reason, explain
 from ._fold import apply, find_problems, replay
+from ._timeline import Change, ChangeKind, changes, timeline
 from ._state import (
     Accord,
     AccordStatus,
@@ -31,18 +33,25 @@ from ._state import (
 __all__ = [
     "Accord",
     "AccordStatus",
+    "Change",
+    "ChangeKind",
     "ConflictingEventError",
     "ControlStatus",
+    "Explanation",
     "ExportControl",
     "InconsistentEventError",
     "NegotiationError",
     "NegotiationState",
     "QueryError",
+    "Reason",
     "Talks",
     "TalksStatus",
     "TariffLayer",
     "UnknownReferenceError",
     "apply",
+    "changes",
+    "explain",
     "find_problems",
     "replay",
+    "timeline",
 ]

@@ -38,10 +38,10 @@ from ._errors import (
 from ._state import NegotiationState
 from ._versions import resolve
 
-__all__ = ["apply", "find_problems", "prepare", "replay"]
+__all__ = ["apply", "check_query", "find_problems", "prepare", "replay"]
 
 
-def _check_query(as_of: Any, known_at: Any) -> datetime | None:
+def check_query(as_of: Any, known_at: Any) -> datetime | None:
     """Check the query's arguments; return ``known_at`` in UTC."""
     if not isinstance(as_of, date) or isinstance(as_of, datetime):
         raise QueryError("as_of", as_of, "a datetime.date")
@@ -198,7 +198,7 @@ def replay(
         QueryError: ``as_of`` is not a date, ``known_at`` is naive, or an
             item of ``events`` is not an event.
     """
-    known_at = _check_query(as_of, known_at)
+    known_at = check_query(as_of, known_at)
     builder, contents = prepare(events, as_of, known_at)
     for content in contents:
         builder.fold(content)

@@ -1,0 +1,221 @@
+"""States over many dates from one forward fold, and the changes between them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timedelta
+
+from attrs import frozen
+
+from events import AnyEvent, TariffChanged
+
+from ._builder import announced_by
+from ._errors import QueryError
+from ._fold import check_query, prepare
+from ._state import NegotiationState, TariffLayer
+
+__all__ = ["Change", "ChangeKind", "changes", "timeline"]
+
+ONE_DAY = timedelta(days=1)
+
+
+def _days(start: date, end: date, step: timedelta, dates: Iterable[date] | None) -> list[date]:
+    if not isinstance(end, date) or isinstance(end, datetime) or end < start:
+        raise QueryError("end", end, f"a datetime.date on or after start {start}")
+    if dates is not None:
+        chosen = sorted(set(dates))
+        outside = [day for day in chosen if not isinstance(day, date) or not start <= day <= end]
+        if outside:
+            raise QueryError("dates", outside[0], f"dates from {start} to {end}")
+        return chosen
+    if not isinstance(step, timedelta) or step.days < 1 or step % ONE_DAY:
+        raise QueryError("step", step, "a whole number of days, at least one")
+    count = (end - start) // step + 1
+    return [start + index * step for index in range(count)]
+
+
+def timeline(
+    events: Iterable[AnyEvent],
+    start: date,
+    end: date,
+    *,
+    step: timedelta = ONE_DAY,
+    dates: Iterable[date] | None = None,
+    known_at: datetime | None = None,
+) -> Iterator[tuple[date, NegotiationState]]:
+    """The state on each date from ``start`` to ``end`` (inclusive), from one forward fold.
+
+    Each fact is applied once, on the first date on or after its effective
+    date; between dates only the clock rules run. Every state equals
+    ``replay(events, as_of=day, known_at=known_at)``.
+
+    Args:
+        events: The log, in any order.
+        start: The first date.
+        end: The last date (inclusive).
+        step: The spacing of dates, a whole number of days (default 1).
+        dates: Instead of ``step``, these dates (sorted, deduplicated; each
+            from ``start`` to ``end``).
+        known_at: The transaction-time cut-off, as in :func:`replay`.
+
+    Returns:
+        An iterator of ``(date, state)`` pairs, in date order. The log is
+        checked before the first pair is produced.
+
+    Raises:
+        QueryError: bad dates, step or ``known_at``.
+        ConflictingEventError, UnknownReferenceError, InconsistentEventError:
+            as :func:`replay` (reference problems surface when their date
+            is reached).
+    """
+    known_at = check_query(start, known_at)
+    days = _days(start, end, step, dates)
+    if not days:
+        return iter(())
+    builder, contents = prepare(events, days[0], known_at)
+    announced = sorted(
+        (content for content in contents if builder.is_visible(content)),
+        key=lambda content: (content.recorded, content.event_id),
+    )
+
+    def states() -> Iterator[tuple[date, NegotiationState]]:
+        due = announce = 0
+        for day in days:
+            builder.advance(day)
+            while due < len(contents) and contents[due].effective <= day:
+                builder.fold(contents[due])
+                due += 1
+            while announce < len(announced) and announced_by(announced[announce].recorded, day):
+                content = announced[announce]
+                announce += 1
+                if content.effective > day:
+                    builder.write("scheduled")[content.event_id] = content
+            yield day, builder.freeze()
+
+    return states()
+
+
+class ChangeKind(enum.Enum):
+    """What changed: a pair's all-goods total, a layer, an accord, an export control."""
+
+    TARIFF_TOTAL = "tariff total"
+    TARIFF_LAYER = "tariff layer"
+    ACCORD = "accord"
+    EXPORT_CONTROL = "export control"
+
+
+@frozen(kw_only=True)
+class Change:
+    """One change between the day before ``day`` and ``day``.
+
+    Attributes:
+        day: The first day of the new value.
+        kind: What changed.
+        subject: Which one, e.g. ``"USA on CHN, all goods"`` or an accord id.
+        before: The old value in words, or ``None`` if it did not exist.
+        after: The new value in words, or ``None`` if it ended.
+        causes: The ids of the events applied that day that caused it, or a
+            clock rule such as ``"clock: suspension ended"``.
+    """
+
+    day: date
+    kind: ChangeKind
+    subject: str
+    before: str | None
+    after: str | None
+    causes: tuple[str, ...]
+
+
+def _layer_words(layer: TariffLayer | None) -> str | None:
+    if layer is None:
+        return None
+    words = f"{layer.applied_rate}"
+    if layer.suspension is not None and layer.suspended:
+        words += f" ({layer.rate} with {layer.rate - layer.suspension.rate} points suspended until {layer.suspension.until})"
+    return words
+
+
+def _layer_cause(previous: TariffLayer | None, current: TariffLayer | None, new: Sequence[AnyEvent]) -> str:
+    if current is not None and (previous is None or previous.event_id != current.event_id):
+        return current.event_id
+    if current is None and previous is not None:
+        removing = [e.event_id for e in new if isinstance(e, TariffChanged) and e.layer_key == previous.key]
+        return removing[-1] if removing else f"retraction or correction of {previous.event_id}"
+    return "clock: suspension ended"
+
+
+def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]:
+    day = current.as_of
+    new = [e for key, e in current.events.items() if previous.events.get(key) is not e]
+    found: list[Change] = []
+    pair_causes: dict[tuple[str, str], list[str]] = {}
+    for key in sorted(set(previous.layers) | set(current.layers), key=lambda k: (*k[:3], k[3].hs)):
+        before, after = previous.layers.get(key), current.layers.get(key)
+        if _layer_words(before) == _layer_words(after) and (before is None or before.event_id == after.event_id):  # type: ignore[union-attr]
+            continue
+        cause = _layer_cause(before, after, new)
+        imposer, target, measure, scope = key
+        found.append(Change(
+            day=day, kind=ChangeKind.TARIFF_LAYER, subject=f"{imposer} on {target} {measure}, {scope}",
+            before=_layer_words(before), after=_layer_words(after), causes=(cause,),
+        ))
+        if scope.all_goods:
+            pair_causes.setdefault((imposer, target), []).append(cause)
+    for imposer, target in sorted(pair_causes):
+        before_rate, after_rate = previous.tariff_rate(imposer, target), current.tariff_rate(imposer, target)
+        if before_rate != after_rate:
+            found.append(Change(
+                day=day, kind=ChangeKind.TARIFF_TOTAL, subject=f"{imposer} on {target}, all goods",
+                before=str(before_rate), after=str(after_rate), causes=tuple(dict.fromkeys(pair_causes[(imposer, target)])),
+            ))
+    for accord_id in sorted(set(previous.accords) | set(current.accords)):
+        old, now = previous.accords.get(accord_id), current.accords.get(accord_id)
+        words = [None if a is None else f"{a.status.value}, deadline {a.deadline}" for a in (old, now)]
+        if words[0] == words[1]:
+            continue
+        if now is not None and (old is None or old.extended_by != now.extended_by):
+            cause = now.extended_by[-1] if old is not None else now.event_id
+        elif now is None:
+            cause = f"retraction or correction of {old.event_id}"  # type: ignore[union-attr]
+        else:
+            cause = "clock: deadline passed" if now.status.value == "lapsed" else "clock: window opened"
+        found.append(Change(day=day, kind=ChangeKind.ACCORD, subject=accord_id, before=words[0], after=words[1], causes=(cause,)))
+    for control_id in sorted(set(previous.export_controls) | set(current.export_controls)):
+        old_c, now_c = previous.export_controls.get(control_id), current.export_controls.get(control_id)
+        words = [None if c is None else c.status.value for c in (old_c, now_c)]
+        if words[0] == words[1] and (old_c is None or old_c.event_ids == now_c.event_ids):  # type: ignore[union-attr]
+            continue
+        if now_c is not None and (old_c is None or old_c.event_ids != now_c.event_ids):
+            cause = now_c.event_ids[-1]
+        elif now_c is None:
+            lifting = [e.event_id for e in new if getattr(e, "control_id", None) == control_id]
+            cause = lifting[-1] if lifting else f"retraction or correction of {old_c.event_ids[-1]}"  # type: ignore[union-attr]
+        else:
+            cause = "clock: suspension ended"
+        found.append(Change(day=day, kind=ChangeKind.EXPORT_CONTROL, subject=control_id, before=words[0], after=words[1], causes=(cause,)))
+    return found
+
+
+def changes(
+    events: Iterable[AnyEvent], start: date, end: date, *, known_at: datetime | None = None
+) -> tuple[Change, ...]:
+    """Every change of a tariff total, layer, accord or export control on days ``start`` to ``end``.
+
+    Each day is compared with the day before it (so a change on ``start``
+    itself is listed), from one forward fold. Each change names the events
+    applied that day that caused it, or the clock rule (a suspension or a
+    window ending) when no event did.
+
+    Raises:
+        As :func:`timeline`.
+    """
+    if not isinstance(start, date) or isinstance(start, datetime):
+        raise QueryError("start", start, "a datetime.date")
+    found: list[Change] = []
+    previous: NegotiationState | None = None
+    for _day, state in timeline(events, start - ONE_DAY, end, known_at=known_at):
+        if previous is not None:
+            found.extend(_diff(previous, state))
+        previous = state
+    return tuple(found)
