@@ -7,18 +7,26 @@ Exit codes: 0 success, 1 invalid input (a bad log, an unreadable file),
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import metadata
+from typing import Any
+
+import attrs
 
 import events
 
 from ._canonical import canonical_json
 from ._errors import ConflictingEventError, NegotiationError
+from ._explain import explain
 from ._fold import find_problems, replay
-from ._render import render_text
+from ._render import render_changes, render_explanation, render_text
+from ._rows import pair_totals, tariff_row
+from ._timeline import changes, timeline
 
 __all__ = ["main"]
 
@@ -41,6 +49,18 @@ def _instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _party(text: str) -> str:
+    if not events.is_party_code(text):
+        raise argparse.ArgumentTypeError(f"expected an alpha-3 party code such as USA, got {text!r}")
+    return text
+
+
+def _product(text: str) -> str:
+    if not events.is_hs_code(text):
+        raise argparse.ArgumentTypeError(f"expected an HS code of 2, 4, 6, 8 or 10 digits, got {text!r}")
+    return text
+
+
 def _version() -> str:
     try:
         return metadata.version("negotiation-state")
@@ -48,32 +68,64 @@ def _version() -> str:
         return "(not installed)"
 
 
+def _command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=description)
+    parser.add_argument("log", metavar="LOG", help="a JSON Lines event log")
+    return parser
+
+
+def _known_at(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--known-at", type=_instant, metavar="TIMESTAMP",
+                        help="only events recorded at or before this instant, e.g. 2025-05-13T12:00Z")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="negotiation",
-        description="Replay a negotiation event log (JSON Lines) to a date.",
+        prog="negotiation", description="Replay a negotiation event log (JSON Lines) to a date."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser(
-        "replay",
-        help="print the state on a date",
-        description="Print the state on --as-of (valid time), as known at --known-at "
-        "(transaction time; default: everything in the log).",
-    )
-    run.add_argument("log", metavar="LOG", help="a JSON Lines event log")
+    run = _command(commands, "replay", "print the state on a date",
+                   "Print the state on --as-of (valid time), as known at --known-at "
+                   "(transaction time; default: everything in the log).")
     run.add_argument("--as-of", required=True, type=_date, metavar="YYYY-MM-DD")
-    run.add_argument("--known-at", type=_instant, metavar="TIMESTAMP",
-                     help="only events recorded at or before this instant, e.g. 2025-05-13T12:00Z")
+    _known_at(run)
     run.add_argument("--format", choices=("text", "json"), default="text")
 
-    check = commands.add_parser(
-        "validate",
-        help="check a log and report every problem",
-        description="Check every line of a log; report each problem with its line number.",
-    )
-    check.add_argument("log", metavar="LOG", help="a JSON Lines event log")
+    _command(commands, "validate", "check a log and report every problem",
+             "Check every line of a log; report each problem with its line number.")
+
+    series = _command(commands, "timeline", "print the tariff on each day of a range",
+                      "One row per day from --from to --to (both inclusive): with --imposer and "
+                      "--target, that pair's total and each layer (percent); without, every pair's "
+                      "all-goods total.")
+    series.add_argument("--from", dest="start", required=True, type=_date, metavar="YYYY-MM-DD")
+    series.add_argument("--to", dest="end", required=True, type=_date, metavar="YYYY-MM-DD")
+    series.add_argument("--imposer", type=_party, metavar="ISO3")
+    series.add_argument("--target", type=_party, metavar="ISO3")
+    series.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190 (needs a pair)")
+    _known_at(series)
+    series.add_argument("--format", choices=("csv", "json", "text"), default="text")
+
+    diff = _command(commands, "diff", "list what changed after one date up to another",
+                    "Every change of a tariff total, layer, accord or export control after D1 up to "
+                    "and including D2, each with the events (or the clock rule) that caused it.")
+    diff.add_argument("first", metavar="D1", type=_date)
+    diff.add_argument("second", metavar="D2", type=_date)
+    _known_at(diff)
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+
+    why = _command(commands, "explain", "say which events make up a tariff or an accord's status",
+                   "Explain the tariff of --imposer on --target (optionally --product), or --accord, "
+                   "on --as-of, with each event and its source.")
+    why.add_argument("--as-of", required=True, type=_date, metavar="YYYY-MM-DD")
+    why.add_argument("--imposer", type=_party, metavar="ISO3")
+    why.add_argument("--target", type=_party, metavar="ISO3")
+    why.add_argument("--product", type=_product, metavar="HS")
+    why.add_argument("--accord", metavar="ID")
+    _known_at(why)
+    why.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -92,24 +144,68 @@ def _located(problem: NegotiationError, path: str, found: events.JsonlCheck) -> 
     return f"{path}, line {lines[0]}, {problem}" if lines else f"{path}: {problem}"
 
 
-def _replay(args: argparse.Namespace) -> int:
-    found = events.check_jsonl(args.log)
-    if found.errors:
-        raise found.errors[0]
-    try:
-        state = replay(found.events, as_of=args.as_of, known_at=args.known_at)
-    except NegotiationError as exc:
-        print(f"negotiation: error: {_located(exc, args.log, found)}", file=sys.stderr)
-        return EXIT_INVALID
+def _json(data: Any) -> str:
+    return canonical_json(events.converter.unstructure(data)) + "\n"
+
+
+def _replay(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+    state = replay(log, as_of=args.as_of, known_at=args.known_at)
     if args.format == "json":
-        sys.stdout.write(canonical_json({**state.to_dict(), "digest": state.digest}) + "\n")
+        return canonical_json({**state.to_dict(), "digest": state.digest}) + "\n"
+    return render_text(state)
+
+
+def _timeline(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+    if (args.imposer is None) != (args.target is None) or (args.product and args.imposer is None):
+        raise _Usage("give both --imposer and --target (and --product only with them)")
+    states = timeline(log, args.start, args.end, known_at=args.known_at)
+    if args.imposer is not None:
+        rows = [tariff_row(state, args.imposer, args.target, args.product) for _, state in states]
+        labels = sorted({label for row in rows for label in row["layers"]})
+        flat = [{"date": row["date"], "total": row["total"],
+                 **{label: row["layers"].get(label) for label in labels}} for row in rows]
     else:
-        sys.stdout.write(render_text(state))
-    return EXIT_OK
+        totals = [(day, pair_totals(state)) for day, state in states]
+        labels = sorted({label for _, row in totals for label in row})
+        flat = [{"date": day, **{label: row.get(label, 0) for label in labels}} for day, row in totals]
+    if args.format == "json":
+        return _json(flat)
+    header = list(flat[0]) if flat else ["date"]
+    table = [["" if row[key] is None else str(events.converter.unstructure(row[key])) for key in header] for row in flat]
+    if args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows([header, *table])
+        return buffer.getvalue()
+    cells = [header, *table]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
+    return "".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() + "\n" for line in cells)
 
 
-def _validate(args: argparse.Namespace) -> int:
-    found = events.check_jsonl(args.log)
+def _diff(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+    if args.second < args.first:
+        raise _Usage(f"D2 ({args.second}) is before D1 ({args.first})")
+    found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at)
+    if args.format == "json":
+        return _json([attrs.asdict(change, recurse=False) | {"kind": change.kind.value} for change in found])
+    return render_changes(found)
+
+
+def _explain(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+    if (args.accord is None) == (args.imposer is None and args.target is None) or (
+        args.accord is None and (args.imposer is None or args.target is None)
+    ):
+        raise _Usage("give either --imposer and --target, or --accord")
+    state = replay(log, as_of=args.as_of, known_at=args.known_at)
+    explanation = explain(state, imposer=args.imposer, target=args.target, product=args.product, accord_id=args.accord)
+    return _json(explanation) if args.format == "json" else render_explanation(explanation)
+
+
+class _Usage(Exception):
+    """A combination of arguments that argparse cannot check by itself."""
+
+
+def _validate(args: argparse.Namespace, found: events.JsonlCheck) -> int:
     problems = [str(error) for error in found.errors]
     problems += [_located(problem, args.log, found) for problem in find_problems(found.events)]
     for problem in problems:
@@ -122,15 +218,28 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_COMMANDS = {"replay": _replay, "timeline": _timeline, "diff": _diff, "explain": _explain}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = _parser().parse_args(argv)
-    handler = {"replay": _replay, "validate": _validate}[args.command]
+    parser = _parser()
+    args = parser.parse_args(argv)
     try:
-        return handler(args)
-    except (events.EventsError, NegotiationError) as exc:
-        print(f"negotiation: error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        found = events.check_jsonl(args.log)
     except OSError as exc:
         print(f"negotiation: error: cannot read {args.log}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
+    if args.command == "validate":
+        return _validate(args, found)
+    if found.errors:
+        print(f"negotiation: error: {found.errors[0]}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        sys.stdout.write(_COMMANDS[args.command](args, found.events))
+    except _Usage as exc:
+        parser.error(str(exc))
+    except NegotiationError as exc:
+        print(f"negotiation: error: {_located(exc, args.log, found)}", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from events import AccordExtended, AnyEvent, ExportControlChanged, TariffChanged
 
+from ._explain import Explanation
 from ._state import Accord, NegotiationState, Talks, TariffLayer
+from ._timeline import Change
 
-__all__ = ["render_text"]
+__all__ = ["render_changes", "render_explanation", "render_text"]
 
 
 def _pct(value: Decimal) -> str:
@@ -133,4 +136,28 @@ def render_text(state: NegotiationState) -> str:
     ])
     scheduled = sorted(state.scheduled.values(), key=lambda e: e.sort_key)
     lines += _section("Announced, not yet effective", [_scheduled(e) for e in scheduled])
+    return "\n".join(lines) + "\n"
+
+
+def render_changes(found: Sequence[Change]) -> str:
+    """One line per change: day, kind, subject, before -> after, and its causes."""
+    lines = [
+        f"{c.day}  {c.kind.value:<14}  {c.subject}: {c.before or '(none)'} -> {c.after or '(none)'}"
+        f"  [{', '.join(c.causes)}]"
+        for c in found
+    ]
+    return "\n".join(lines or ["no changes"]) + "\n"
+
+
+def render_explanation(explanation: Explanation) -> str:
+    """The question, the answer, then each reason with its event and source."""
+    lines = [explanation.question, f"  = {explanation.answer}"]
+    for reason in explanation.reasons:
+        event = f" [{reason.event_id}]" if reason.event_id else ""
+        revised = f" (corrected by {reason.revision})" if reason.revision else ""
+        note = f"; {reason.note}" if reason.note else ""
+        lines.append(f"  {reason.subject}: {reason.value}{event}{revised}{note}")
+        if reason.source is not None:
+            cited = f"{reason.source.publisher}, {reason.source.title}"
+            lines.append(f"      source: {cited}" + (f" <{reason.source.url}>" if reason.source.url else ""))
     return "\n".join(lines) + "\n"

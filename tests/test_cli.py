@@ -133,3 +133,51 @@ def test_json_digest_reproducible_from_output(capsys, seeds_dir):
     data.pop("known_at")
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert printed == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def test_timeline_csv_one_row_per_day(capsys, seeds_dir):
+    """CSV: a header, then one row per day (both dates inclusive), the ISO date first."""
+    code, out, _ = run(capsys, "timeline", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-08",
+                       "--to", "2025-04-10", "--imposer", "USA", "--target", "CHN", "--format", "csv")
+    assert (0, ["date,total,IEEPA-fentanyl,IEEPA-reciprocal", "2025-04-08,30,20,10", "2025-04-09,104,20,84",
+                "2025-04-10,145,20,125"]) == (code, out.splitlines())
+
+
+def test_timeline_product_and_known_at(capsys, seeds_dir):
+    """Soybeans as known at 2025-04-09: the 84 % of 04-10 was known, the 125 % of 04-12 not yet."""
+    code, out, _ = run(capsys, "timeline", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-10",
+                       "--to", "2025-04-12", "--imposer", "CHN", "--target", "USA", "--product", "120190",
+                       "--known-at", "2025-04-09T12:00Z", "--format", "json")
+    rows = json.loads(out)
+    assert (0, ["94", "94", "94"]) == (code, [row["total"] for row in rows])
+
+
+def test_diff_lists_changes_with_causes(capsys, seeds_dir):
+    """diff D1 D2 lists the changes after D1 up to D2, each with its event."""
+    code, out, _ = run(capsys, "diff", str(seeds_dir / "us-china-2025.jsonl"), "2025-11-09", "2025-11-10")
+    assert 0 == code
+    assert "2025-11-10  tariff total    USA on CHN, all goods: 30 -> 20  [us-ieepa-fentanyl-2025-11" in out
+
+
+def test_explain_command(capsys, seeds_dir):
+    """explain prints the total, each layer's event and its source."""
+    code, out, _ = run(capsys, "explain", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-04-10",
+                       "--imposer", "USA", "--target", "CHN")
+    assert (0, True, True) == (code, "= 145" in out, "[us-ieepa-reciprocal-125]" in out)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["timeline", "LOG", "--from", "2025-01-01", "--to", "2025-01-02", "--imposer", "USA"],
+        ["timeline", "LOG", "--from", "2025-01-01", "--to", "2025-01-02", "--imposer", "usa", "--target", "CHN"],
+        ["diff", "LOG", "2025-02-01", "2025-01-01"],
+        ["explain", "LOG", "--as-of", "2025-01-01"],
+    ],
+)
+def test_new_commands_usage_errors(capsys, seeds_dir, argv):
+    """Incomplete or contradictory arguments exit 2."""
+    argv = [str(seeds_dir / "london-talks-2025.jsonl") if a == "LOG" else a for a in argv]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert 2 == info.value.code

@@ -312,3 +312,14 @@ def test_invalid_values_refused_on_construction(log, data):
     with pytest.raises(events.EventValidationError) as info:
         attrs.evolve(data.draw(st.sampled_from(tariffs)), **{field: value})
     assert field == info.value.field
+
+
+@given(case=log_and_day(), span=st.integers(0, 40), known=st.booleans())
+def test_timeline_equals_replay(case, span, known):
+    """Every state of a timeline equals a replay to its day (same known-at)."""
+    log, start = case
+    known_at = max((e.recorded for e in log), default=None) if known else None
+    if known_at is not None:
+        known_at -= timedelta(days=span)
+    for day, state in negotiation.timeline(log, start, start + timedelta(days=span), known_at=known_at):
+        assert negotiation.replay(log, as_of=day, known_at=known_at) == state
