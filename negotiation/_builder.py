@@ -218,17 +218,19 @@ def _accord_extended(builder: Builder, event: AccordExtended) -> None:
     )
 
 
-def _talks_scheduled(builder: Builder, event: TalksScheduled) -> None:
+def _talks(builder: Builder, event: TalksScheduled | TalksHeld) -> None:
+    """Schedule (or reschedule) talks, or record them held; delegations named so far are kept."""
     talks: Talks | None = builder.read("talks").get(event.talks_id)
+    held = isinstance(event, TalksHeld) or (talks is not None and talks.status is TalksStatus.HELD)
     builder.write("talks")[event.talks_id] = Talks(
         talks_id=event.talks_id,
         venue=event.venue,
         parties=event.parties,
         starts=event.starts,
         ends=event.ends,
-        status=talks.status if talks else TalksStatus.SCHEDULED,
+        status=TalksStatus.HELD if held else TalksStatus.SCHEDULED,
         delegations=talks.delegations if talks else {},
-        outcome=talks.outcome if talks else "",
+        outcome=event.outcome if isinstance(event, TalksHeld) else (talks.outcome if talks else ""),
         event_ids=(*(talks.event_ids if talks else ()), event.event_id),
     )
 
@@ -239,21 +241,6 @@ def _delegation_named(builder: Builder, event: DelegationNamed) -> None:
         talks,
         delegations={**talks.delegations, event.party: event.members},
         event_ids=(*talks.event_ids, event.event_id),
-    )
-
-
-def _talks_held(builder: Builder, event: TalksHeld) -> None:
-    talks: Talks | None = builder.read("talks").get(event.talks_id)
-    builder.write("talks")[event.talks_id] = Talks(
-        talks_id=event.talks_id,
-        venue=event.venue,
-        parties=event.parties,
-        starts=event.starts,
-        ends=event.ends,
-        status=TalksStatus.HELD,
-        delegations=talks.delegations if talks else {},
-        outcome=event.outcome,
-        event_ids=(*(talks.event_ids if talks else ()), event.event_id),
     )
 
 
@@ -304,8 +291,8 @@ FACT_HANDLERS: dict[type[Any], Callable[[Builder, Any], None]] = {
     LeadersSpoke: _occurrence,
     LicensesApproved: _occurrence,
     StatementIssued: _occurrence,
-    TalksHeld: _talks_held,
-    TalksScheduled: _talks_scheduled,
+    TalksHeld: _talks,
+    TalksScheduled: _talks,
     TariffChanged: _tariff_changed,
     TradeDataReleased: _trade_data_released,
 }
