@@ -18,6 +18,7 @@ from ._errors import (
 )
 from ._explain import Explanation, Reason, explain
 from ._fold import apply, find_problems, replay
+from ._rows import tariff_series
 from ._timeline import Change, ChangeKind, changes, timeline
 from ._state import (
     Accord,
@@ -53,5 +54,6 @@ __all__ = [
     "explain",
     "find_problems",
     "replay",
+    "tariff_series",
     "timeline",
 ]

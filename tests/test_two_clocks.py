@@ -221,3 +221,14 @@ def test_explain_needs_one_question(us_china):
         negotiation.explain(state)
     with pytest.raises(negotiation.QueryError):
         negotiation.explain(state, imposer="USA", target="CHN", accord_id="geneva-2025")
+
+
+def test_tariff_series_rows(us_china):
+    """tariff_series gives plain rows: date, pair, product, total and layers in percent."""
+    rows = negotiation.tariff_series(us_china, D("2025-05-13"), D("2025-05-14"), imposer="USA", target="CHN")
+    assert [
+        {"date": D("2025-05-13"), "imposer": "USA", "target": "CHN", "product": None, "total": Decimal(145),
+         "layers": {"IEEPA-fentanyl": Decimal(20), "IEEPA-reciprocal": Decimal(125)}},
+        {"date": D("2025-05-14"), "imposer": "USA", "target": "CHN", "product": None, "total": Decimal(30),
+         "layers": {"IEEPA-fentanyl": Decimal(20), "IEEPA-reciprocal": Decimal(10)}},
+    ] == rows
