@@ -2,6 +2,8 @@
 
 Profiles: ``dev`` (fast, the default) and ``ci`` (more examples), chosen by
 the ``CI`` environment variable; override with ``HYPOTHESIS_PROFILE``.
+``triage`` reports the first failure without shrinking it, for quick
+yes-or-no runs such as checking that a deliberately broken fold is caught.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 import events
 
@@ -20,6 +22,10 @@ settings.register_profile(
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
+)
+settings.register_profile(
+    "triage", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.generate], database=None,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
