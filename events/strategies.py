@@ -84,6 +84,7 @@ _OFFSETS = st.sampled_from(
      timezone(timedelta(hours=5, minutes=30))]
 )
 _RECORDED_SECONDS = st.integers(-30 * 86_400, 10 * 86_400)
+_MICROSECONDS = st.sampled_from([0, 0, 1, 500_000, 999_999])
 _IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
 _TEXT = st.text(st.sampled_from("abcxyz ABC-'.é中文🤝"), min_size=1, max_size=8).filter(str.strip)
 _NOTE = st.just("") | _TEXT
@@ -148,7 +149,7 @@ def _base(draw: Any, start: date, end: date, event_id: str | None,
           recorded_from: datetime | None = None) -> dict[str, Any]:
     effective = _day(draw, start, end)
     midnight = datetime.combine(effective, time(), timezone.utc)
-    recorded = midnight + timedelta(seconds=draw(_RECORDED_SECONDS))
+    recorded = midnight + timedelta(seconds=draw(_RECORDED_SECONDS), microseconds=draw(_MICROSECONDS))
     if recorded_from is not None:
         recorded = max(recorded, recorded_from)
     recorded = recorded.astimezone(draw(_OFFSETS))
@@ -162,9 +163,10 @@ def _base(draw: Any, start: date, end: date, event_id: str | None,
 
 
 def _tariff(draw: Any, parties: tuple[str, ...], start: date, end: date,
-            accord_id: str | None, event_id: str | None, referent: Event | None = None) -> TariffChanged:
+            accord_id: str | None, event_id: str | None, referent: Event | None = None,
+            layer: tuple[str, str, str, Scope] | None = None) -> TariffChanged:
     base = _base(draw, start, end, event_id, referent.recorded if referent else None)
-    imposer, target = _pair(draw, parties)
+    imposer, target = _pair(draw, parties) if layer is None else layer[:2]
     rate = draw(st.just(Decimal(0)) | _RATE)
     suspension = None
     if rate > 0 and draw(st.booleans()):
@@ -173,8 +175,10 @@ def _tariff(draw: Any, parties: tuple[str, ...], start: date, end: date,
             until=base["effective"] + timedelta(days=draw(st.integers(1, 200))),
         )
     return TariffChanged(
-        **base, imposer=imposer, target=target, measure=draw(_MEASURES), rate=rate,
-        scope=draw(_SCOPE), suspension=suspension, accord_id=accord_id,
+        **base, imposer=imposer, target=target, rate=rate,
+        measure=draw(_MEASURES) if layer is None else layer[2],
+        scope=draw(_SCOPE) if layer is None else layer[3],
+        suspension=suspension, accord_id=accord_id,
     )
 
 
@@ -442,7 +446,9 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
     for _ in range(draw(st.integers(0, max(0, max_events // 2)))):
         kind = draw(st.sampled_from(["tariff", "held", "leaders", "licences", "trade", "statement"]))
         if kind == "tariff":
-            out.append(_tariff(draw, parties, start, end, None, new_id("e")))
+            layers = [e.layer_key for e in out if isinstance(e, TariffChanged) and set(e.layer_key[:2]) <= set(parties)]
+            again = draw(st.sampled_from(layers)) if layers and draw(st.booleans()) else None
+            out.append(_tariff(draw, parties, start, end, None, new_id("e"), layer=again))
         elif kind == "held":
             out.append(_held(draw, parties, start, end, None, new_id("e")))
         elif kind == "leaders":

@@ -93,19 +93,13 @@ class Builder:
         """Hold an input event (a fact, a correction or a retraction) under ``log``."""
         self.write("log")[event.event_id] = event
 
-    def is_visible(self, content: Fact) -> bool:
-        """Whether ``content`` was recorded by the builder's ``known_at``."""
-        return self.known_at is None or content.recorded <= self.known_at
-
     def fold(self, content: Fact) -> None:
-        """Fold a fact's current content, in fold order.
+        """Fold a fact's current content, visible at ``known_at``, in fold order.
 
-        Not visible at ``known_at``: ignored. Effective after ``as_of``:
-        listed under ``scheduled`` if announced by the end of ``as_of``.
-        Otherwise applied to the state's records and listed under ``events``.
+        Effective after ``as_of``: listed under ``scheduled`` if announced by
+        the end of ``as_of``. Otherwise applied to the state's records and
+        listed under ``events``.
         """
-        if not self.is_visible(content):
-            return
         if content.effective > self.as_of:
             if announced_by(content.recorded, self.as_of):
                 self.write("scheduled")[content.event_id] = content

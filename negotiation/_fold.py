@@ -257,8 +257,9 @@ def apply(state: NegotiationState, event: AnyEvent) -> NegotiationState:
             return state
         raise ConflictingEventError(held, event)
     builder = Builder(state)
-    visible = builder.is_visible(event) if not isinstance(event, (EventCorrected, EventRetracted)) else False
-    if visible and event.event_id not in state.revised_by:
+    visible = state.known_at is None or event.recorded <= state.known_at
+    revision = isinstance(event, (EventCorrected, EventRetracted))
+    if visible and not revision and event.event_id not in state.revised_by:
         in_order = state.last_applied is None or event.sort_key > state.last_applied
         if in_order or event.effective > state.as_of:
             builder.register(event)

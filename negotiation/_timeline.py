@@ -74,10 +74,7 @@ def timeline(
     if not days:
         return iter(())
     builder, contents = prepare(events, days[0], known_at)
-    announced = sorted(
-        (content for content in contents if builder.is_visible(content)),
-        key=lambda content: (content.recorded, content.event_id),
-    )
+    announced = sorted(contents, key=lambda content: (content.recorded, content.event_id))
 
     def states() -> Iterator[tuple[date, NegotiationState]]:
         due = announce = 0
