@@ -138,8 +138,20 @@ class ReplayMachine(RuleBasedStateMachine):
     @rule(offset=st.integers(-10, 500), known=st.one_of(st.none(), st.integers(-10, 500)),
           pair=PAIRS, product=st.sampled_from([None, "120190", "030212", "870323"]))
     def compare(self, offset, known, pair, product) -> None:
-        as_of = _day(offset)
-        known_at = None if known is None else _instant(_day(known), 12)
+        self._compare(_day(offset), None if known is None else _instant(_day(known), 12), pair, product)
+
+    @precondition(lambda self: self.model.tariffs or self.model.accords)
+    @rule(data=st.data(), pair=PAIRS, product=st.sampled_from([None, "120190"]))
+    def compare_on_a_boundary(self, data, pair, product) -> None:
+        """Compare on a day a suspension or a window ends, or the day before."""
+        ends = [t.suspension.until for t in self.model.tariffs if t.suspension]
+        ends += [a.window_closes for a in self.model.accords.values()]
+        ends += [e.deadline for e in self.model.extensions]
+        ends += [t.effective for t in self.model.tariffs]
+        day = data.draw(st.sampled_from(ends)) - timedelta(days=data.draw(st.integers(0, 1)))
+        self._compare(day, None, pair, product)
+
+    def _compare(self, as_of, known_at, pair, product) -> None:
         state = negotiation.replay(self.log, as_of=as_of, known_at=known_at)
         expected = self.model.total(pair[0], pair[1], product, as_of, known_at)
         assert expected == state.tariff_rate(pair[0], pair[1], product)
