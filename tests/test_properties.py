@@ -191,12 +191,14 @@ def test_digest_survives_serialization(case):
 
 @given(case=log_and_day())
 def test_rates_finite_and_non_negative(case):
-    """Every layer's rates and every total are finite Decimals >= 0."""
+    """Every layer's rates and every total are finite Decimals >= 0, on the date and while suspended."""
     log, as_of = case
-    state = negotiation.replay(log, as_of=as_of)
-    rates = [r for layer in state.layers.values() for r in (layer.applied_rate, layer.rate)]
-    rates += [state.tariff_rate(i, t) for i in PARTIES for t in PARTIES]
-    assert all(isinstance(r, Decimal) and r.is_finite() and r >= 0 for r in rates)
+    suspended_days = [e.effective for e in log if isinstance(e, events.TariffChanged) and e.suspension]
+    for day in (as_of, *suspended_days):
+        state = negotiation.replay(log, as_of=day)
+        rates = [r for layer in state.layers.values() for r in (layer.applied_rate, layer.rate)]
+        rates += [state.tariff_rate(i, t) for i in PARTIES for t in PARTIES]
+        assert all(isinstance(r, Decimal) and r.is_finite() and r >= 0 for r in rates)
 
 
 @given(case=log_and_day(), product=st.sampled_from([None, "030212", "120190", "870323", "27"]))
@@ -227,9 +229,10 @@ def test_accord_deadlines_and_days_remaining(case):
         assert lapsed == (accord.status is negotiation.AccordStatus.LAPSED)
 
 
-@given(log=strategies.logs(revisions=False))
-def test_licence_counts_never_decrease(log):
+@given(log=strategies.logs(revisions=False), extra=st.lists(strategies.licenses_approved(), min_size=2, max_size=4))
+def test_licence_counts_never_decrease(log, extra):
     """Without corrections or retractions, the known licence count never falls as time moves on."""
+    log = [*log, *(attrs.evolve(event, event_id=f"licence-{index}") for index, event in enumerate(extra))]
     days = sorted({e.effective for e in log if isinstance(e, events.LicensesApproved)})
 
     def total(day):
