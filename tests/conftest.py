@@ -20,7 +20,7 @@ settings.register_profile(
     "dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
 settings.register_profile(
