@@ -133,7 +133,7 @@ def _structure_tuple(value: Any, kind: Any) -> tuple[Any, ...]:
 
 def _structure_objects(cls: type) -> Any:
     """Structure attrs classes from JSON objects only; anything else is an error, not a crash."""
-    structure = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True)
+    structure: Any = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True)
 
     def hook(value: Any, kind: Any) -> Any:
         _expect(isinstance(value, dict), f"a JSON object ({cls.__name__})", value)
@@ -205,13 +205,13 @@ def _field_path(exc: BaseException, prefix: str = "") -> tuple[str | None, BaseE
             return _field_path(inner, f"{prefix}{note.name}.")
         return _field_path(without[0], prefix)
     if isinstance(exc, IterableValidationError):
-        with_notes, without = exc.group_exceptions()
-        if with_notes:
-            inner, index_note = with_notes[0]
-            return _field_path(inner, f"{prefix.rstrip('.')}[{index_note.index}].")
-        return _field_path(without[0], prefix)
-    name = getattr(exc, "field", None)
-    path = prefix + name if isinstance(name, str) else prefix.rstrip(".") or None
+        indexed, plain = exc.group_exceptions()
+        if indexed:
+            item, index_note = indexed[0]
+            return _field_path(item, f"{prefix.rstrip('.')}[{index_note.index}].")
+        return _field_path(plain[0], prefix)
+    field = getattr(exc, "field", None)
+    path = prefix + field if isinstance(field, str) else prefix.rstrip(".") or None
     return path, exc
 
 

@@ -46,7 +46,6 @@ __all__ = [
     "TariffLayer",
 ]
 
-_K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
@@ -58,7 +57,7 @@ def _check_filters(imposer: Any, target: Any, product: Any) -> None:
         raise QueryError("product", product, "None or an HS code of 2, 4, 6, 8 or 10 digits, e.g. '120190'")
 
 
-def _readonly(mapping: Mapping[_K, _V]) -> Mapping[_K, _V]:
+def _readonly(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
     return mapping if isinstance(mapping, MappingProxyType) else MappingProxyType(dict(mapping))
 
 

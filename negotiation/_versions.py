@@ -82,7 +82,7 @@ def resolve(events: list[AnyEvent], known_at: datetime | None) -> Versions:
     for fact_id, fact in facts.items():
         if fact_id in withdrawn or not _visible(fact, known_at):
             continue
-        correction = latest.get(fact_id)
-        contents.append(correction.replacement if correction else fact)
+        current = latest.get(fact_id)
+        contents.append(current.replacement if current else fact)
     revisions = {fact_id: c.event_id for fact_id, c in latest.items() if fact_id in facts and fact_id not in withdrawn}
     return Versions(contents=tuple(contents), revisions=revisions, problems=tuple(problems))
