@@ -22,7 +22,7 @@ from ._codec import (
 )
 from ._errors import DecodeError, EventsError, EventValidationError
 from ._iso import parse_date, parse_instant
-from ._validators import is_hs_code, is_party_code
+from ._validators import EARLIEST, LATEST, is_hs_code, is_party_code
 from ._values import (
     ALL_GOODS,
     Combination,
@@ -65,6 +65,7 @@ __all__ = [
     "DecodeError",
     "Delegate",
     "DelegationNamed",
+    "EARLIEST",
     "EVENT_TYPES",
     "Event",
     "EventCorrected",
@@ -75,6 +76,7 @@ __all__ = [
     "FACT_TYPES",
     "Fact",
     "JsonlCheck",
+    "LATEST",
     "LayerKey",
     "LeadersSpoke",
     "LicensesApproved",

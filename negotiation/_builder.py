@@ -79,6 +79,8 @@ class Builder:
         self.last_applied = state.last_applied
         self._sections: dict[str, Any] = {name: getattr(state, name) for name in _SECTIONS}
         self._owned: set[str] = set()
+        self.corrected_by: dict[str, str] = {}
+        """Fact id to the correction supplying its content; recorded in ``revisions`` when folded."""
 
     def read(self, name: str) -> Any:
         return self._sections[name]
@@ -102,13 +104,24 @@ class Builder:
         """
         if content.effective > self.as_of:
             if announced_by(content.recorded, self.as_of):
-                self.write("scheduled")[content.event_id] = content
+                self.schedule(content)
             return
         FACT_HANDLERS[type(content)](self, content)
         if content.event_id in self.read("scheduled"):
             del self.write("scheduled")[content.event_id]
         self.write("events")[content.event_id] = content
+        self._note_revision(content)
         self.last_applied = content.sort_key
+
+    def schedule(self, content: Fact) -> None:
+        """List a fact announced but not yet effective under ``scheduled``."""
+        self.write("scheduled")[content.event_id] = content
+        self._note_revision(content)
+
+    def _note_revision(self, content: Fact) -> None:
+        correction = self.corrected_by.get(content.event_id)
+        if correction is not None and self.read("revisions").get(content.event_id) != correction:
+            self.write("revisions")[content.event_id] = correction
 
     def advance(self, as_of: date) -> None:
         """Move the builder's date forward and apply the clock rules to its records.

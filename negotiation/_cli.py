@@ -21,7 +21,7 @@ import attrs
 import events
 
 from ._canonical import canonical_json
-from ._errors import ConflictingEventError, NegotiationError
+from ._errors import ConflictingEventError, NegotiationError, QueryError
 from ._explain import explain
 from ._fold import find_problems, replay
 from ._render import render_changes, render_explanation, render_text
@@ -37,9 +37,12 @@ EXIT_USAGE = 2
 
 def _date(text: str) -> date:
     try:
-        return events.parse_date(text)
+        day = events.parse_date(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if not events.EARLIEST <= day <= events.LATEST:
+        raise argparse.ArgumentTypeError(f"expected a date from {events.EARLIEST} to {events.LATEST}, got {text!r}")
+    return day
 
 
 def _instant(text: str) -> datetime:
@@ -136,12 +139,18 @@ def _located(problem: NegotiationError, path: str, found: events.JsonlCheck) -> 
     the first line with the event id the problem names.
     """
     pairs = list(zip(found.events, found.lines, strict=True))
+    event_id = getattr(problem, "event_id", None)
     if isinstance(problem, ConflictingEventError):
         lines = [line for event, line in pairs if event is problem.second]
     else:
-        event_id = getattr(problem, "event_id", None)
         lines = [line for event, line in pairs if event.event_id == event_id]
-    return f"{path}, line {lines[0]}, {problem}" if lines else f"{path}: {problem}"
+    corrections = [
+        line for event, line in pairs if isinstance(event, events.EventCorrected) and event.corrects == event_id
+    ]
+    where = f"{path}, line {lines[0]}" if lines else path
+    if corrections and not isinstance(problem, ConflictingEventError):
+        where += f" (its content as corrected on line {corrections[-1]})"
+    return f"{where}, {problem}" if lines else f"{where}: {problem}"
 
 
 def _json(data: Any) -> str:
@@ -158,6 +167,8 @@ def _replay(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
 def _timeline(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
     if (args.imposer is None) != (args.target is None) or (args.product and args.imposer is None):
         raise _Usage("give both --imposer and --target (and --product only with them)")
+    if args.end < args.start:
+        raise _Usage(f"--to ({args.end}) is before --from ({args.start})")
     states = timeline(log, args.start, args.end, known_at=args.known_at)
     if args.imposer is not None:
         rows = [tariff_row(state, args.imposer, args.target, args.product) for _, state in states]
@@ -185,6 +196,8 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
 def _diff(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
     if args.second < args.first:
         raise _Usage(f"D2 ({args.second}) is before D1 ({args.first})")
+    if args.first == events.LATEST:
+        raise _Usage(f"D1 must be before {events.LATEST}")
     found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at)
     if args.format == "json":
         return _json([attrs.asdict(change, recurse=False) | {"kind": change.kind.value} for change in found])
@@ -194,8 +207,8 @@ def _diff(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
 def _explain(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
     if (args.accord is None) == (args.imposer is None and args.target is None) or (
         args.accord is None and (args.imposer is None or args.target is None)
-    ):
-        raise _Usage("give either --imposer and --target, or --accord")
+    ) or (args.accord is not None and args.product is not None):
+        raise _Usage("give either --imposer and --target (and optionally --product), or --accord")
     state = replay(log, as_of=args.as_of, known_at=args.known_at)
     explanation = explain(state, imposer=args.imposer, target=args.target, product=args.product, accord_id=args.accord)
     return _json(explanation) if args.format == "json" else render_explanation(explanation)
@@ -237,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     try:
         sys.stdout.write(_COMMANDS[args.command](args, found.events))
-    except _Usage as exc:
+    except (_Usage, QueryError) as exc:
         parser.error(str(exc))
     except NegotiationError as exc:
         print(f"negotiation: error: {_located(exc, args.log, found)}", file=sys.stderr)

@@ -79,6 +79,8 @@ def explain(
     wants_tariff = imposer is not None or target is not None
     if wants_tariff == (accord_id is not None) or (wants_tariff and (imposer is None or target is None)):
         raise QueryError("accord_id", accord_id, "either imposer and target, or accord_id")
+    if accord_id is not None and product is not None:
+        raise QueryError("product", product, "None when explaining an accord")
     if accord_id is not None:
         return _explain_accord(state, accord_id)
     assert imposer is not None and target is not None
@@ -104,9 +106,15 @@ def explain(
 
 
 def _explain_accord(state: NegotiationState, accord_id: str) -> Explanation:
+    if not isinstance(accord_id, str):
+        raise QueryError("accord_id", accord_id, "an accord id (str)")
     accord = state.accords.get(accord_id)
     if accord is None:
-        raise UnknownReferenceError(None, "accord_id", accord_id, f"one of: {', '.join(sorted(state.accords)) or 'none'}")
+        reached_later = any(getattr(e, "accord_id", None) == accord_id and e.TYPE == "AccordReached" for e in state.log.values())
+        known = ", ".join(sorted(state.accords)) or "none"
+        expected = (f"an accord reached by {state.as_of} (this one is reached later, or known later)"
+                    if reached_later else f"one of: {known}")
+        raise UnknownReferenceError(None, "accord_id", accord_id, expected)
     window = f"window from {accord.window_start}"
     reasons = [_reason(state, "reached", str(accord.reached), accord.event_id, window)]
     for extension_id in accord.extended_by:

@@ -13,7 +13,9 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from events import (
+    EARLIEST,
     EVENT_TYPES,
+    LATEST,
     AccordExtended,
     AccordReached,
     AnyEvent,
@@ -38,13 +40,19 @@ from ._errors import (
 from ._state import NegotiationState
 from ._versions import resolve
 
-__all__ = ["apply", "check_query", "find_problems", "prepare", "replay"]
+__all__ = ["apply", "check_day", "check_query", "find_problems", "prepare", "replay"]
+
+
+def check_day(name: str, value: Any) -> date:
+    """A query date: a ``datetime.date`` from ``events.EARLIEST`` to ``events.LATEST``."""
+    if not isinstance(value, date) or isinstance(value, datetime) or not EARLIEST <= value <= LATEST:
+        raise QueryError(name, value, f"a datetime.date from {EARLIEST} to {LATEST}")
+    return value
 
 
 def check_query(as_of: Any, known_at: Any) -> datetime | None:
     """Check the query's arguments; return ``known_at`` in UTC."""
-    if not isinstance(as_of, date) or isinstance(as_of, datetime):
-        raise QueryError("as_of", as_of, "a datetime.date")
+    check_day("as_of", as_of)
     if known_at is None:
         return None
     expected = "None or a timezone-aware datetime that exists in UTC"
@@ -195,8 +203,8 @@ def replay(
             correction or retraction names an unknown event.
         InconsistentEventError: an event contradicts the state before it
             (an accord reached twice, an extension that does not extend).
-        QueryError: ``as_of`` is not a date, ``known_at`` is naive, or an
-            item of ``events`` is not an event.
+        QueryError: ``as_of`` is not a date from 1900-01-01 to 2999-12-31,
+            ``known_at`` is naive, or an item of ``events`` is not an event.
     """
     known_at = check_query(as_of, known_at)
     builder, contents = prepare(events, as_of, known_at)
@@ -229,8 +237,7 @@ def prepare(events: Iterable[AnyEvent], as_of: date, known_at: datetime | None) 
             target = event.corrects if isinstance(event, EventCorrected) else event.retracts
             revised_by = builder.write("revised_by")
             revised_by[target] = (*revised_by.get(target, ()), event.event_id)
-    if versions.revisions:
-        builder.write("revisions").update(versions.revisions)
+    builder.corrected_by = versions.revisions
     return builder, sorted(versions.contents, key=lambda event: event.sort_key)
 
 
@@ -250,6 +257,8 @@ def apply(state: NegotiationState, event: AnyEvent) -> NegotiationState:
         InconsistentEventError: the event contradicts the state.
         QueryError: ``event`` is not an event.
     """
+    if not isinstance(state, NegotiationState):
+        raise QueryError("state", state, "a NegotiationState")
     _check_events([event])
     held = state.log.get(event.event_id)
     if held is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from events import AccordExtended, AnyEvent, ExportControlChanged, TariffChanged
@@ -22,13 +22,14 @@ def _signed(value: Decimal) -> str:
     return f"{'+' if value > 0 else ''}{value} %"
 
 
-def _layer(layer: TariffLayer) -> str:
+def _layer(layer: TariffLayer, revisions: Mapping[str, str]) -> str:
     line = f"    {layer.measure:<22} {_pct(layer.applied_rate):>7}  {layer.scope}, since {layer.since}"
     suspension = layer.suspension
     if suspension is not None and layer.suspended:
         suspended = layer.rate - suspension.rate
         line += f"; {layer.rate} with {suspended} points suspended until {suspension.until}"
-    return line + f"  [{layer.event_id}]"
+    corrected = f", corrected by {revisions[layer.event_id]}" if layer.event_id in revisions else ""
+    return line + f"  [{layer.event_id}{corrected}]"
 
 
 def _tariffs(state: NegotiationState) -> list[str]:
@@ -40,11 +41,11 @@ def _tariffs(state: NegotiationState) -> list[str]:
         layers = state.tariff_layers(imposer, target)
         total = state.tariff_rate(imposer, target)
         lines.append(f"  {imposer} on goods of {target}: {_pct(total)} on all goods")
-        lines.extend(_layer(layer) for layer in layers if layer.scope.all_goods)
+        lines.extend(_layer(layer, state.revisions) for layer in layers if layer.scope.all_goods)
         product_layers = [layer for layer in layers if not layer.scope.all_goods]
         if product_layers:
             lines.append("    on listed products only (adds to the all-goods rate):")
-            lines.extend("  " + _layer(layer) for layer in product_layers)
+            lines.extend("  " + _layer(layer, state.revisions) for layer in product_layers)
     return lines
 
 

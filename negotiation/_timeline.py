@@ -12,7 +12,7 @@ from events import AnyEvent, TariffChanged
 
 from ._builder import announced_by
 from ._errors import QueryError
-from ._fold import check_query, prepare
+from ._fold import check_day, check_query, prepare
 from ._state import NegotiationState, TariffLayer
 
 __all__ = ["Change", "ChangeKind", "changes", "timeline"]
@@ -21,14 +21,15 @@ ONE_DAY = timedelta(days=1)
 
 
 def _days(start: date, end: date, step: timedelta, dates: Iterable[date] | None) -> list[date]:
-    if not isinstance(end, date) or isinstance(end, datetime) or end < start:
-        raise QueryError("end", end, f"a datetime.date on or after start {start}")
+    check_day("end", end)
+    if end < start:
+        raise QueryError("end", end, f"a date on or after start {start}")
     if dates is not None:
-        chosen = sorted(set(dates))
-        outside = [day for day in chosen if not isinstance(day, date) or not start <= day <= end]
-        if outside:
-            raise QueryError("dates", outside[0], f"dates from {start} to {end}")
-        return chosen
+        given = list(dates)
+        for day in given:
+            if not isinstance(day, date) or isinstance(day, datetime) or not start <= day <= end:
+                raise QueryError("dates", day, f"datetime.date values from {start} to {end}")
+        return sorted(set(given))
     if not isinstance(step, timedelta) or step.days < 1 or step % ONE_DAY:
         raise QueryError("step", step, "a whole number of days, at least one")
     count = (end - start) // step + 1
@@ -87,7 +88,7 @@ def timeline(
                 content = announced[announce]
                 announce += 1
                 if content.effective > day:
-                    builder.write("scheduled")[content.event_id] = content
+                    builder.schedule(content)
             yield day, builder.freeze()
 
     return states()
@@ -149,7 +150,7 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
     pair_causes: dict[tuple[str, str], list[str]] = {}
     for key in sorted(set(previous.layers) | set(current.layers), key=lambda k: (*k[:3], k[3].hs)):
         before, after = previous.layers.get(key), current.layers.get(key)
-        if _layer_words(before) == _layer_words(after) and (before is None or before.event_id == after.event_id):  # type: ignore[union-attr]
+        if _layer_words(before) == _layer_words(after):
             continue
         cause = _layer_cause(before, after, new)
         imposer, target, measure, scope = key
@@ -207,8 +208,10 @@ def changes(
     Raises:
         As :func:`timeline`.
     """
-    if not isinstance(start, date) or isinstance(start, datetime):
-        raise QueryError("start", start, "a datetime.date")
+    check_day("start", start)
+    check_day("end", end)
+    if end < start:
+        raise QueryError("end", end, f"a date on or after start {start}")
     found: list[Change] = []
     previous: NegotiationState | None = None
     for _day, state in timeline(events, start - ONE_DAY, end, known_at=known_at):

@@ -67,8 +67,21 @@ def resolve(events: list[AnyEvent], known_at: datetime | None) -> Versions:
                 problems.append(UnknownReferenceError(
                     correction.event_id, "corrects", correction.corrects, "the id of a fact in the log",
                 ))
+    known_retractions = {r.event_id for r in retractions}
+    for correction in corrections:
+        fact = facts.get(correction.corrects)
+        if fact is not None and type(fact) is not type(correction.replacement):
+            problems.append(InconsistentEventError(
+                correction.event_id, "replacement", correction.replacement.TYPE,
+                f"a {fact.TYPE}, the type of the corrected fact (retract it and log a new fact instead)",
+            ))
     for retraction in retractions:
-        if retraction.retracts not in facts and retraction.retracts not in known_corrections:
+        if retraction.retracts in known_retractions:
+            problems.append(InconsistentEventError(
+                retraction.event_id, "retracts", retraction.retracts,
+                "the id of a fact or a correction; a retraction cannot be retracted",
+            ))
+        elif retraction.retracts not in facts and retraction.retracts not in known_corrections:
             problems.append(UnknownReferenceError(
                 retraction.event_id, "retracts", retraction.retracts,
                 "the id of a fact or a correction in the log",

@@ -244,3 +244,98 @@ def test_validate_names_the_conflicting_line(tmp_path, london):
     events.write_jsonl(path, [first, other, first])
     done = subprocess.run([sys.executable, "-m", "negotiation", "validate", str(path)], capture_output=True, text=True)
     assert (1, True) == (done.returncode, f"dup.jsonl, line 2, event {first.event_id!r}" in done.stderr)
+
+
+# --- found by probing corrections, timelines and the new commands ----------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["diff", "LOG", "9999-12-31", "9999-12-31"],
+        ["timeline", "LOG", "--from", "9999-12-31", "--to", "9999-12-31"],
+        ["timeline", "LOG", "--from", "2025-05-14", "--to", "2025-05-13"],
+        ["replay", "LOG", "--as-of", "0001-01-01"],
+        ["replay", "LOG", "--as-of", "2025-06-09", "--known-at", "9999-12-31T23:00-05:00"],
+        ["explain", "LOG", "--as-of", "2025-06-09", "--accord", "geneva-2025", "--product", "1201"],
+    ],
+    ids=["diff at year 9999", "timeline at year 9999", "reversed range", "year 1", "known-at past year 9999",
+         "accord with product"],
+)
+def test_cli_out_of_range_or_contradictory_is_usage(seeds_dir, argv):
+    """Dates outside 1900-2999, reversed ranges and contradictory options exit 2, no traceback."""
+    argv = [str(seeds_dir / "us-china-2025.jsonl") if a == "LOG" else a for a in argv]
+    done = subprocess.run([sys.executable, "-m", "negotiation", *argv], capture_output=True, text=True)
+    assert (2, False) == (done.returncode, "Traceback" in done.stderr)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda log: negotiation.changes(log, date.min, date(2025, 1, 1)),
+        lambda log: list(negotiation.timeline(log, date.max, date.max)),
+        lambda log: list(negotiation.timeline(log, date(2025, 1, 1), date(2025, 2, 1), dates=[date(2025, 1, 5), "x"])),
+        lambda log: negotiation.explain(negotiation.replay(log, as_of=date(2025, 6, 9)), accord_id=["geneva-2025"]),
+        lambda log: negotiation.apply("x", log[0]),
+    ],
+    ids=["changes from date.min", "timeline at date.max", "a string among dates", "accord id as a list", "apply to a string"],
+)
+def test_api_query_errors(us_china, call):
+    """Bad query arguments raise QueryError, not OverflowError, TypeError or AttributeError."""
+    with pytest.raises(negotiation.QueryError):
+        call(list(us_china))
+
+
+def _tariff(**changes):
+    fields = {"event_id": "t1", "effective": date(2025, 6, 10), "recorded": datetime(2025, 3, 1, tzinfo=timezone.utc),
+              "imposer": "USA", "target": "CHN", "measure": "M1", "rate": Decimal(20)}
+    return events.TariffChanged(**{**fields, **changes})
+
+
+def _fix(target, event_id="fx1", day=5, **changes):
+    recorded = datetime(2025, 3, day, tzinfo=timezone.utc)
+    return events.EventCorrected(event_id=event_id, effective=recorded.date(), recorded=recorded,
+                                 corrects=target.event_id, replacement=attrs.evolve(target, **changes))
+
+
+def test_correction_of_a_fact_not_yet_in_force_changes_no_digest():
+    """A correction of a fact neither in force nor scheduled leaves the state and digest alone."""
+    fact = _tariff()
+    with_fix = negotiation.replay([fact, _fix(fact, rate=Decimal(25))], as_of=date(2025, 1, 1))
+    without = negotiation.replay([fact], as_of=date(2025, 1, 1))
+    assert (without, without.digest, {}) == (with_fix, with_fix.digest, dict(with_fix.revisions))
+
+
+def test_correction_cannot_change_the_type():
+    """A correction whose replacement is another event type is inconsistent."""
+    fact = _tariff()
+    other = events.StatementIssued(event_id="t1", effective=fact.effective, recorded=fact.recorded,
+                                   party="USA", speaker="x", summary="y")
+    fix = events.EventCorrected(event_id="fx1", effective=date(2025, 3, 5), recorded=datetime(2025, 3, 5, tzinfo=timezone.utc),
+                                corrects="t1", replacement=other)
+    with pytest.raises(negotiation.InconsistentEventError, match="replacement"):
+        negotiation.replay([fact, fix], as_of=date(2025, 7, 1))
+
+
+def test_retracting_a_retraction_is_explained():
+    """Retracting a retraction is refused as inconsistent, not as an unknown id."""
+    fact = _tariff()
+    first = events.EventRetracted(event_id="r1", effective=date(2025, 3, 5), recorded=datetime(2025, 3, 5, tzinfo=timezone.utc), retracts="t1")
+    second = events.EventRetracted(event_id="r2", effective=date(2025, 3, 6), recorded=datetime(2025, 3, 6, tzinfo=timezone.utc), retracts="r1")
+    assert [("r2", "InconsistentEventError")] == [(p.event_id, type(p).__name__) for p in negotiation.find_problems([fact, first, second])]
+
+
+def test_error_from_corrected_content_names_the_correction_line(tmp_path):
+    """A bad reference introduced by a correction is reported with the correction's line."""
+    fact = _tariff()
+    path = tmp_path / "log.jsonl"
+    events.write_jsonl(path, [fact, _fix(fact, accord_id="nope")])
+    done = subprocess.run([sys.executable, "-m", "negotiation", "validate", str(path)], capture_output=True, text=True)
+    assert (1, True) == (done.returncode, "as corrected on line 2" in done.stderr)
+
+
+def test_restatement_is_not_a_change():
+    """A second event setting a layer to the level it has is not listed as a change."""
+    first = _tariff(effective=date(2025, 4, 1))
+    again = _tariff(event_id="t2", effective=date(2025, 4, 5))
+    assert [date(2025, 4, 1), date(2025, 4, 1)] == [c.day for c in negotiation.changes([first, again], date(2025, 3, 30), date(2025, 4, 10))]
