@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -190,7 +189,7 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
         return buffer.getvalue()
     cells = [header, *table]
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-    return "".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() + "\n" for line in cells)
+    return "".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() + "\n" for line in cells)
 
 
 def _diff(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:

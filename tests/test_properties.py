@@ -5,7 +5,6 @@ Each test states one invariant that a broken fold or codec would fail.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
