@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -249,6 +250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     try:
         sys.stdout.write(_COMMANDS[args.command](args, found.events))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (e.g. `head`) closed the pipe: stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (_Usage, QueryError) as exc:
         parser.error(str(exc))
     except NegotiationError as exc:

@@ -181,3 +181,15 @@ def test_new_commands_usage_errors(capsys, seeds_dir, argv):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert 2 == info.value.code
+
+
+def test_closed_pipe_is_quiet(seeds_dir):
+    """Piping into a reader that stops early (like ``head``) gives no traceback."""
+    command = [sys.executable, "-m", "negotiation", "timeline", str(seeds_dir / "us-china-2025.jsonl"),
+               "--from", "2025-01-01", "--to", "2026-12-31"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        process.wait()
+    assert ("", 0) == (stderr, process.returncode)
