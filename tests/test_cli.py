@@ -186,7 +186,7 @@ def test_new_commands_usage_errors(capsys, seeds_dir, argv):
 def test_closed_pipe_is_quiet(seeds_dir):
     """Piping into a reader that stops early (like ``head``) gives no traceback."""
     command = [sys.executable, "-m", "negotiation", "timeline", str(seeds_dir / "us-china-2025.jsonl"),
-               "--from", "2025-01-01", "--to", "2026-12-31"]
+               "--from", "2000-01-01", "--to", "2030-12-31"]  # > 64 KiB: more than a pipe holds
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         process.stdout.readline()
         process.stdout.close()
