@@ -229,7 +229,7 @@ class NegotiationState:
         accords: Accords by id.
         talks: Talks by id.
         export_controls: Export controls in force or suspended, by id.
-        trade_data: The latest release per reporter (by period, then fold order).
+        trade_data: The latest release per reporter (by period end, then fold order).
         events: Every fact the state rests on, by id, in its current version.
         scheduled: Events recorded by the end of ``as_of`` (UTC; and by
             ``known_at``, inclusive) but effective after ``as_of``, by id.
