@@ -65,6 +65,13 @@ def _applied_rate(rate: Any, suspension: Any, as_of: date) -> Any:
     return suspension.rate if suspension is not None and as_of < suspension.until else rate
 
 
+def _control_on(control: ExportControl, as_of: date) -> ExportControl:
+    """The control on ``as_of``: a suspension ending on or before it no longer applies."""
+    if control.suspended_until is not None and as_of >= control.suspended_until:
+        return attrs.evolve(control, status=ControlStatus.IN_FORCE, suspended_until=None)
+    return control
+
+
 def announced_by(recorded: datetime, as_of: date) -> bool:
     """Whether ``recorded`` falls on or before ``as_of`` (UTC days)."""
     return recorded < datetime.combine(as_of + timedelta(days=1), time(), timezone.utc)
@@ -141,10 +148,8 @@ class Builder:
             if status is not accord.status:
                 self.write("accords")[key] = attrs.evolve(accord, status=status)
         for key, control in self.read("export_controls").items():
-            if control.suspended_until is not None and as_of >= control.suspended_until:
-                self.write("export_controls")[key] = attrs.evolve(
-                    control, status=ControlStatus.IN_FORCE, suspended_until=None
-                )
+            if (current := _control_on(control, as_of)) is not control:
+                self.write("export_controls")[key] = current
 
     def freeze(self) -> NegotiationState:
         sections = {
@@ -270,14 +275,14 @@ def _export_control_changed(builder: Builder, event: ExportControlChanged) -> No
     if event.action is ControlAction.LIFTED:
         del builder.write("export_controls")[event.control_id]
         return
-    resumed = event.until is not None and builder.as_of >= event.until
-    builder.write("export_controls")[event.control_id] = attrs.evolve(
+    suspended = attrs.evolve(
         control,
         since=event.effective,
-        status=ControlStatus.IN_FORCE if resumed else ControlStatus.SUSPENDED,
-        suspended_until=None if resumed else event.until,
+        status=ControlStatus.SUSPENDED,
+        suspended_until=event.until,
         event_ids=(*control.event_ids, event.event_id),
     )
+    builder.write("export_controls")[event.control_id] = _control_on(suspended, builder.as_of)
 
 
 def _trade_data_released(builder: Builder, event: TradeDataReleased) -> None:

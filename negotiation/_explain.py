@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from events import Source
+from events import AccordReached, Source
 
 from ._errors import QueryError, UnknownReferenceError
 from ._state import AccordStatus, NegotiationState
@@ -67,8 +67,8 @@ def explain(
 ) -> Explanation:
     """Explain a tariff total (``imposer`` and ``target``, optionally ``product``) or an accord.
 
-    For a tariff: one reason per layer counted by
-    :meth:`NegotiationState.tariff_rate`, with the event that set it, its
+    For a tariff: one reason per layer of
+    :meth:`NegotiationState.counted_layers` (rates in percent), with the event that set it, its
     source and any suspension. For an accord: the event that reached it,
     each extension, and the clock rule behind its status.
 
@@ -84,11 +84,8 @@ def explain(
     if accord_id is not None:
         return _explain_accord(state, accord_id)
     assert imposer is not None and target is not None
-    layers = state.tariff_layers(imposer, target, product)
-    if product is None:
-        layers = tuple(layer for layer in layers if layer.scope.all_goods)
     reasons = []
-    for layer in layers:
+    for layer in state.counted_layers(imposer, target, product):
         note = f"since {layer.since}"
         if layer.suspension is not None:
             if layer.suspended:
@@ -110,7 +107,7 @@ def _explain_accord(state: NegotiationState, accord_id: str) -> Explanation:
         raise QueryError("accord_id", accord_id, "an accord id (str)")
     accord = state.accords.get(accord_id)
     if accord is None:
-        reached_later = any(getattr(e, "accord_id", None) == accord_id and e.TYPE == "AccordReached" for e in state.log.values())
+        reached_later = any(isinstance(e, AccordReached) and e.accord_id == accord_id for e in state.log.values())
         known = ", ".join(sorted(state.accords)) or "none"
         expected = (f"an accord reached by {state.as_of} (this one is reached later, or known later)"
                     if reached_later else f"one of: {known}")

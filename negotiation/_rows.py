@@ -22,9 +22,7 @@ def layer_label(layer: TariffLayer) -> str:
 
 def tariff_row(state: NegotiationState, imposer: str, target: str, product: str | None = None) -> dict[str, Any]:
     """One row: the state's date, the pair, the product, the total and each counted layer (percent)."""
-    layers = state.tariff_layers(imposer, target, product)
-    if product is None:
-        layers = tuple(layer for layer in layers if layer.scope.all_goods)
+    layers = state.counted_layers(imposer, target, product)
     return {
         "date": state.as_of,
         "imposer": imposer,

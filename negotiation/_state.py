@@ -293,6 +293,20 @@ class NegotiationState:
         ]
         return tuple(sorted(found, key=lambda layer: (*layer.key[:3], layer.scope.hs)))
 
+    def counted_layers(
+        self, imposer: str, target: str, product: str | None = None
+    ) -> tuple[TariffLayer, ...]:
+        """The layers :meth:`tariff_rate` adds up, sorted as :meth:`tariff_layers`.
+
+        With no ``product``: the all-goods layers of ``imposer`` on ``target``.
+        With an HS code: every layer whose scope covers it, all-goods included.
+
+        Raises:
+            QueryError: as :meth:`tariff_layers`.
+        """
+        layers = self.tariff_layers(imposer, target, product)
+        return layers if product is not None else tuple(layer for layer in layers if layer.scope.all_goods)
+
     def tariff_rate(self, imposer: str, target: str, product: str | None = None) -> Decimal:
         """The combined applied rate of ``imposer`` on goods of ``target``, percent.
 
@@ -310,16 +324,7 @@ class NegotiationState:
         Raises:
             QueryError: as :meth:`tariff_layers`.
         """
-        layers = (
-            self.tariff_layers(imposer, target, product)
-            if product is not None
-            else [
-                layer
-                for layer in self.tariff_layers(imposer, target)
-                if layer.scope.all_goods
-            ]
-        )
-        return sum((layer.applied_rate for layer in layers), Decimal(0))
+        return sum((layer.applied_rate for layer in self.counted_layers(imposer, target, product)), Decimal(0))
 
     def days_remaining(self, accord_id: str) -> int | None:
         """Days from ``as_of`` to the accord's deadline, never negative.
