@@ -18,7 +18,20 @@ from ._errors import (
 )
 from ._explain import Explanation, Reason, explain
 from ._fold import apply, find_problems, replay
-from ._rows import tariff_series
+from ._rows import (
+    AccordRow,
+    LicenceRow,
+    TalksRow,
+    TariffRow,
+    TradeDataRow,
+    accord_rows,
+    accord_series,
+    licence_rows,
+    talks_rows,
+    tariff_series,
+    tariff_table,
+    trade_data_rows,
+)
 from ._timeline import Change, ChangeKind, changes, timeline
 from ._state import (
     Accord,
@@ -33,6 +46,7 @@ from ._state import (
 
 __all__ = [
     "Accord",
+    "AccordRow",
     "AccordStatus",
     "Change",
     "ChangeKind",
@@ -41,19 +55,29 @@ __all__ = [
     "Explanation",
     "ExportControl",
     "InconsistentEventError",
+    "LicenceRow",
     "NegotiationError",
     "NegotiationState",
     "QueryError",
     "Reason",
     "Talks",
+    "TalksRow",
     "TalksStatus",
     "TariffLayer",
+    "TariffRow",
+    "TradeDataRow",
     "UnknownReferenceError",
+    "accord_rows",
+    "accord_series",
     "apply",
     "changes",
     "explain",
     "find_problems",
+    "licence_rows",
     "replay",
+    "talks_rows",
     "tariff_series",
+    "tariff_table",
     "timeline",
+    "trade_data_rows",
 ]

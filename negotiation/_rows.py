@@ -1,18 +1,117 @@
-"""Plain rows for tables: one dict per date, no pandas needed."""
+"""Plain rows for tables: dicts of plain values, one per day or per record, no pandas needed.
+
+Every row is a plain ``dict`` (typed as a :class:`typing.TypedDict`): dates
+are :class:`datetime.date`, instants aware UTC :class:`datetime.datetime`,
+rates and changes :class:`decimal.Decimal` percent, party codes alpha-3
+strings, statuses the enum's string value.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
-from events import AnyEvent
+from events import AnyEvent, TradeDataReleased
 
 from ._state import NegotiationState, TariffLayer
 from ._timeline import timeline
 
-__all__ = ["layer_label", "pair_totals", "tariff_row", "tariff_series"]
+__all__ = [
+    "AccordRow",
+    "LicenceRow",
+    "TalksRow",
+    "TariffRow",
+    "TradeDataRow",
+    "accord_rows",
+    "accord_series",
+    "layer_label",
+    "licence_rows",
+    "pair_totals",
+    "talks_rows",
+    "tariff_row",
+    "tariff_series",
+    "tariff_table",
+    "trade_data_rows",
+]
+
+
+class TariffRow(TypedDict):
+    """The tariff of one imposer on one target on one day (percent).
+
+    ``layers`` maps each counted layer's :func:`layer_label` to its applied
+    rate; their sum is ``total``.
+    """
+
+    date: date
+    imposer: str
+    target: str
+    product: str | None
+    total: Decimal
+    layers: dict[str, Decimal]
+
+
+class AccordRow(TypedDict):
+    """One accord on one day: its window and ``status`` (``"pending"``, ``"active"``, ``"lapsed"``).
+
+    ``deadline`` is the first day after the window as known that day (``None``:
+    open-ended); ``days_remaining`` the days from ``date`` to it, never
+    negative (``None``: open-ended).
+    """
+
+    date: date
+    accord_id: str
+    title: str
+    reached: date
+    window_start: date
+    deadline: date | None
+    status: str
+    days_remaining: int | None
+
+
+class TalksRow(TypedDict):
+    """One round of talks: where, who, when (``ends`` inclusive) and ``status`` (``"scheduled"``, ``"held"``).
+
+    ``delegations`` maps a party to its delegates' names, as last named.
+    """
+
+    talks_id: str
+    venue: str
+    parties: tuple[str, ...]
+    starts: date
+    ends: date | None
+    status: str
+    outcome: str
+    delegations: dict[str, tuple[str, ...]]
+
+
+class LicenceRow(TypedDict):
+    """One export-licence approval: ``count`` is ``None`` when not disclosed."""
+
+    event_id: str
+    effective: date
+    recorded: datetime
+    issuer: str
+    items: tuple[str, ...]
+    count: int | None
+
+
+class TradeDataRow(TypedDict):
+    """One trade data release: changes year on year in percent for ``period`` (from ``period_start`` to ``period_end``).
+
+    ``effective`` is the release day.
+    """
+
+    event_id: str
+    effective: date
+    recorded: datetime
+    reporter: str
+    period: str
+    period_start: date
+    period_end: date
+    exports_yoy: Decimal
+    imports_yoy: Decimal
 
 
 def layer_label(layer: TariffLayer) -> str:
@@ -20,8 +119,12 @@ def layer_label(layer: TariffLayer) -> str:
     return layer.measure if layer.scope.all_goods else f"{layer.measure} [{', '.join(layer.scope.hs)}]"
 
 
-def tariff_row(state: NegotiationState, imposer: str, target: str, product: str | None = None) -> dict[str, Any]:
-    """One row: the state's date, the pair, the product, the total and each counted layer (percent)."""
+def tariff_row(state: NegotiationState, imposer: str, target: str, product: str | None = None) -> TariffRow:
+    """One row: the state's date, the pair, the product, the total and each counted layer (percent).
+
+    Raises:
+        QueryError: a malformed party or product code.
+    """
     layers = state.counted_layers(imposer, target, product)
     return {
         "date": state.as_of,
@@ -42,18 +145,150 @@ def tariff_series(
     target: str,
     product: str | None = None,
     known_at: datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[TariffRow]:
     """The tariff of ``imposer`` on ``target`` for each day from ``start`` to ``end`` (inclusive).
 
+    One forward :func:`negotiation.timeline`, not a replay per day. For
+    ``seeds/us-china-2025.jsonl``, USA on CHN: 145 on 2025-04-10
+    (IEEPA-fentanyl 20 + IEEPA-reciprocal 125), 30 on 2025-05-14, 20 from
+    2025-11-10.
+
     Returns:
-        One row per day: ``{"date": date, "imposer": str, "target": str,
-        "product": str | None, "total": Decimal, "layers": {label: Decimal}}``,
-        rates in percent, layers labelled by :func:`layer_label`.
+        One :class:`TariffRow` per day: ``{"date": date, "imposer": str,
+        "target": str, "product": str | None, "total": Decimal, "layers":
+        {label: Decimal}}``, rates in percent, layers labelled by
+        :func:`layer_label`.
 
     Raises:
         As :func:`negotiation.timeline`; QueryError for bad codes.
     """
     return [tariff_row(state, imposer, target, product) for _, state in timeline(events, start, end, known_at=known_at)]
+
+
+def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
+    """Flat rows for CSV or a data frame: one column per layer instead of the ``layers`` dict.
+
+    Returns:
+        One dict per row with the keys ``date``, ``imposer``, ``target``,
+        ``product``, ``total``, then every layer label found in any row,
+        sorted; a layer absent on a day is ``Decimal(0)``, so the layer
+        columns add up to ``total`` (percent).
+    """
+    rows = list(rows)
+    labels = sorted({label for row in rows for label in row["layers"]})
+    return [
+        {
+            "date": row["date"],
+            "imposer": row["imposer"],
+            "target": row["target"],
+            "product": row["product"],
+            "total": row["total"],
+            **{label: row["layers"].get(label, Decimal(0)) for label in labels},
+        }
+        for row in rows
+    ]
+
+
+def accord_rows(state: NegotiationState, accord_id: str | None = None) -> list[AccordRow]:
+    """Each accord in the state (or only ``accord_id``, if the state has it) on the state's date, by id.
+
+    For ``seeds/us-china-2025.jsonl`` on 2025-06-09: ``geneva-2025``, active,
+    deadline 2025-08-12, 64 days remaining.
+    """
+    return [
+        {
+            "date": state.as_of,
+            "accord_id": accord.accord_id,
+            "title": accord.title,
+            "reached": accord.reached,
+            "window_start": accord.window_start,
+            "deadline": accord.deadline,
+            "status": accord.status.value,
+            "days_remaining": state.days_remaining(accord.accord_id),
+        }
+        for _, accord in sorted(state.accords.items())
+        if accord_id is None or accord.accord_id == accord_id
+    ]
+
+
+def accord_series(
+    events: Iterable[AnyEvent],
+    start: date,
+    end: date,
+    *,
+    accord_id: str | None = None,
+    known_at: datetime | None = None,
+) -> list[AccordRow]:
+    """The accords' windows on each day from ``start`` to ``end`` (inclusive), from one forward fold.
+
+    Each day has one :class:`AccordRow` per accord reached by then (or only
+    ``accord_id``; no row on days before it is reached), in id order. The
+    deadline is as known on that day (as of it, and known at
+    ``known_at``): ``geneva-2025`` counts down to 1 day remaining on
+    2025-08-11 (deadline 2025-08-12), and the extension effective
+    2025-08-12 moves the deadline to 2025-11-10 (90 days remaining that day).
+
+    Raises:
+        As :func:`negotiation.timeline`.
+    """
+    return [row for _, state in timeline(events, start, end, known_at=known_at) for row in accord_rows(state, accord_id)]
+
+
+def talks_rows(state: NegotiationState) -> list[TalksRow]:
+    """Every round of talks the state knows, by first day then id (scheduled or held as of the state's date)."""
+    return [
+        {
+            "talks_id": talks.talks_id,
+            "venue": talks.venue,
+            "parties": talks.parties,
+            "starts": talks.starts,
+            "ends": talks.ends,
+            "status": talks.status.value,
+            "outcome": talks.outcome,
+            "delegations": {party: tuple(m.name for m in members) for party, members in sorted(talks.delegations.items())},
+        }
+        for talks in sorted(state.talks.values(), key=lambda t: (t.starts, t.talks_id))
+    ]
+
+
+def licence_rows(state: NegotiationState) -> list[LicenceRow]:
+    """Every export-licence approval in force in the state, in fold order."""
+    return [
+        {
+            "event_id": approval.event_id,
+            "effective": approval.effective,
+            "recorded": approval.recorded,
+            "issuer": approval.issuer,
+            "items": approval.items,
+            "count": approval.count,
+        }
+        for approval in state.licence_approvals
+    ]
+
+
+def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
+    """Every trade data release the state rests on (not only the latest per reporter), in fold order.
+
+    For ``seeds/us-china-2025.jsonl``: China's May 2025 figures, released
+    2025-06-09, exports +4.8 and imports -3.4 percent year on year.
+    """
+    releases = sorted(
+        (event for event in state.events.values() if isinstance(event, TradeDataReleased)), key=lambda e: e.sort_key
+    )
+    return [
+        {
+            "event_id": release.event_id,
+            "effective": release.effective,
+            "recorded": release.recorded,
+            "reporter": release.reporter,
+            "period": release.period,
+            "period_start": release.period_start,
+            "period_end": release.period_end,
+            "exports_yoy": release.exports_yoy,
+            "imports_yoy": release.imports_yoy,
+        }
+        for release in releases
+    ]
 
 
 def pair_totals(state: NegotiationState) -> dict[str, Decimal]:
