@@ -4,13 +4,18 @@ Import what you need from here; the ``_private`` modules may change::
 
     import events
     log = events.read_jsonl("seeds/us-china-2025.jsonl")
+    store = events.open_store("my-log.sqlite")    # or my-log.jsonl
+    store.append(log, expected_version=store.version)
 
 This package imports nothing of ``negotiation``: a tool that only writes logs
 needs only ``events``.
 """
 
+from ._chain import GENESIS, Verification
 from ._codec import (
-    JsonlCheck,
+    MAX_LINE_BYTES,
+    LogCheck,
+    Record,
     check_jsonl,
     converter,
     dumps_jsonl,
@@ -20,7 +25,21 @@ from ._codec import (
     to_dict,
     write_jsonl,
 )
-from ._errors import DecodeError, EventsError, EventValidationError
+from ._errors import (
+    ConcurrencyError,
+    DecodeError,
+    DuplicateEventError,
+    EventsError,
+    EventValidationError,
+    StoreError,
+    TornTailError,
+)
+from ._jsonl_store import JsonlStore
+from ._maintenance import Repair, convert, repair, upgrade
+from ._opaque import OpaqueRecord
+from ._sqlite_store import SqliteStore
+from ._store import EventStore, check_log, is_sqlite, open_store, read_log, verify_log
+from ._upcasting import UnknownRecordError
 from ._iso import parse_date, parse_instant
 from ._validators import EARLIEST, LATEST, is_hs_code, is_party_code
 from ._values import (
@@ -45,7 +64,7 @@ from ._vocabulary import (
     Fact,
     LayerKey,
     LeadersSpoke,
-    LicensesApproved,
+    ExportLicencesApproved,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
@@ -60,44 +79,66 @@ __all__ = [
     "AnyEvent",
     "Combination",
     "Commitment",
+    "ConcurrencyError",
     "ContactMode",
     "ControlAction",
     "DecodeError",
     "Delegate",
     "DelegationNamed",
+    "DuplicateEventError",
     "EARLIEST",
     "EVENT_TYPES",
     "Event",
     "EventCorrected",
     "EventRetracted",
+    "EventStore",
     "EventValidationError",
     "EventsError",
     "ExportControlChanged",
+    "ExportLicencesApproved",
     "FACT_TYPES",
     "Fact",
-    "JsonlCheck",
+    "GENESIS",
+    "JsonlStore",
     "LATEST",
     "LayerKey",
     "LeadersSpoke",
-    "LicensesApproved",
+    "LogCheck",
+    "MAX_LINE_BYTES",
+    "OpaqueRecord",
+    "Record",
+    "Repair",
     "Scope",
     "Source",
+    "SqliteStore",
     "StatementIssued",
+    "StoreError",
     "Suspension",
     "TalksHeld",
     "TalksScheduled",
     "TariffChanged",
+    "TornTailError",
     "TradeDataReleased",
+    "UnknownRecordError",
+    "Verification",
     "check_jsonl",
+    "check_log",
+    "convert",
     "converter",
     "dumps_jsonl",
     "from_dict",
     "is_hs_code",
     "is_party_code",
+    "is_sqlite",
     "loads_jsonl",
+    "open_store",
     "parse_date",
     "parse_instant",
     "read_jsonl",
+    "read_log",
+    "repair",
     "to_dict",
+    "upgrade",
+    "verify_log",
     "write_jsonl",
 ]

@@ -4,11 +4,19 @@ A serialized event is a flat JSON object with an explicit type tag and a
 schema version first, then the event's fields::
 
     {"type": "TariffChanged", "v": 1, "event_id": "...", "effective": "2025-05-14",
-     "recorded": "2025-05-12T09:00:00Z", ..., "rate": "34", ...}
+     "recorded": "2025-05-12T09:00:00Z", ..., "rate": "34", ..., "hash": "9f2c..."}
 
 Decimals are strings (``"4.8"``), dates ISO ``YYYY-MM-DD``, timestamps ISO
 8601 with an offset (written in UTC with ``Z``), scopes ``"all"`` or a list
 of HS prefixes, enums their value. Unknown keys are errors, never dropped.
+
+A stored record may also carry ``"hash"``, its link in the log's hash chain
+(``events/_chain.py``); writers add it, readers accept records with or
+without it and drop it. Records of older versions or renamed types are
+brought up to date on read (``events/_upcasting.py``).
+
+A line may hold at most :data:`MAX_LINE_BYTES` bytes (1 MiB); a longer line
+is refused unread.
 """
 
 from __future__ import annotations
@@ -18,11 +26,11 @@ import os
 import re
 import tempfile
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import attrs
 import cattrs
@@ -35,25 +43,42 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from ._errors import DecodeError, EventsError
+from ._chain import GENESIS, HASH_FIELD, is_hash, record_hash
+from ._errors import DecodeError, EventsError, TornTailError
+from ._opaque import OpaqueRecord
+from ._upcasting import UPCASTING, UnknownRecordError
 from ._iso import parse_date, parse_instant
 from ._values import ALL_GOODS, Scope
 from ._revisions import EVENT_TYPES, AnyEvent
 from ._vocabulary import Event, Fact
 
 __all__ = [
-    "JsonlCheck",
+    "MAX_LINE_BYTES",
+    "LogCheck",
+    "Record",
     "check_jsonl",
     "converter",
     "dumps_jsonl",
+    "encode_lines",
     "from_dict",
     "loads_jsonl",
+    "parse_line",
     "read_jsonl",
+    "replace_atomically",
+    "scan_jsonl",
+    "split_lines",
     "to_dict",
+    "to_record",
     "write_jsonl",
 ]
 
 _TYPES: dict[str, type[Event]] = {cls.TYPE: cls for cls in EVENT_TYPES}
+
+MAX_LINE_BYTES = 1_048_576
+"""The longest line a JSON Lines log may hold, in bytes (1 MiB; the seed logs' longest is under 2 KB)."""
+
+Record = AnyEvent | OpaqueRecord
+"""What a log holds: events, and opaque records when a reader is asked to keep them."""
 
 converter = cattrs.Converter(forbid_extra_keys=True)
 """The one converter for events, their values and the negotiation state."""
@@ -223,37 +248,56 @@ def _reason(exc: BaseException) -> str:
     return str(exc)
 
 
-def from_dict(data: Mapping[str, Any]) -> AnyEvent:
-    """Decode one event from a plain dict as written by :func:`to_dict`.
+def to_record(item: Record) -> dict[str, Any]:
+    """The stored form of an event (:func:`to_dict`) or an opaque record (as it was), without chain fields."""
+    return item.to_dict() if isinstance(item, OpaqueRecord) else to_dict(item)
+
+
+@overload
+def from_dict(data: Mapping[str, Any], *, keep_unknown: Literal[False] = ...) -> AnyEvent: ...
+@overload
+def from_dict(data: Mapping[str, Any], *, keep_unknown: bool) -> Record: ...
+def from_dict(data: Mapping[str, Any], *, keep_unknown: bool = False) -> Record:
+    """Decode one stored record from a plain dict as written by :func:`to_dict`.
+
+    A ``"hash"`` (chain field) is accepted and dropped; a record of an older
+    version or a renamed type is upcast to the current event.
+
+    Args:
+        data: The record.
+        keep_unknown: Return an :class:`OpaqueRecord` for an unknown type or
+            a future version, instead of raising.
 
     Raises:
-        DecodeError: an unknown or missing type tag, an unsupported schema
-            version, a missing, unknown or ill-typed field, or a value that
-            breaks an event's rule. The error names the event id (when
-            readable) and the field.
+        UnknownRecordError: an unknown type tag, or a version this library
+            cannot read (unless ``keep_unknown``).
+        DecodeError: a missing type tag or version; a missing, unknown or
+            ill-typed field; a value that breaks an event's rule; a chain
+            field that is not 64 hex digits. The error names the event id
+            (when readable) and the field.
     """
     if not isinstance(data, Mapping):
         raise DecodeError(f"expected a JSON object, got {type(data).__name__}")
-    raw_id = data.get("event_id")
-    event_id = raw_id if isinstance(raw_id, str) else None
-    tag = data.get("type")
-    if not isinstance(tag, str) or tag not in _TYPES:
-        known = ", ".join(sorted(_TYPES))
-        reason = f"unknown event type {tag!r}; expected one of {known}"
-        if tag is None:
-            reason = f"required field is missing; expected one of {known}"
-        raise DecodeError(reason, event_id=event_id, field="type")
-    cls = _TYPES[typing.cast(str, tag)]
-    version = data.get("v")
-    if type(version) is not int or version != cls.VERSION:
-        raise DecodeError(
-            f"unsupported schema version {version!r} for {tag}; expected {cls.VERSION}",
-            event_id=event_id,
-            field="v",
-        )
-    body = {key: value for key, value in data.items() if key not in ("type", "v")}
+    if HASH_FIELD in data:
+        if not is_hash(data[HASH_FIELD]):
+            raw_id = data.get("event_id")
+            raise DecodeError("expected a chain hash: 64 lowercase hex digits",
+                              event_id=raw_id if isinstance(raw_id, str) else None, field=HASH_FIELD)
+        data = {key: value for key, value in data.items() if key != HASH_FIELD}
     try:
-        return typing.cast(AnyEvent, converter.structure(body, cls))
+        return _from_current(*UPCASTING.upgrade(data))
+    except UnknownRecordError as exc:
+        if keep_unknown:
+            return OpaqueRecord.of(dict(data), exc.reason)
+        raise
+
+
+def _from_current(tag: str, fields: dict[str, Any]) -> AnyEvent:
+    """Structure a record's fields, already at ``tag``'s current version."""
+    raw_id = fields.get("event_id")
+    event_id = raw_id if isinstance(raw_id, str) else None
+    try:
+        return typing.cast(AnyEvent, converter.structure(fields, _TYPES[tag]))
     except (ClassValidationError, ForbiddenExtraKeysError, EventsError, ValueError, TypeError) as exc:
         field, leaf = _field_path(exc)
         raise DecodeError(_reason(leaf), event_id=event_id, field=field) from exc
@@ -272,76 +316,122 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def _parse_line(text: str) -> Any:
+def _parse_json(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
 
-def _decode_line(text: str, path: str | None, number: int) -> AnyEvent:
+def parse_line(text: str, path: str | None = None, number: int | None = None) -> Any:
+    """Parse one line of a log as JSON, strictly: at most MAX_LINE_BYTES, UTF-8, no NaN, no duplicate keys.
+
+    Raises:
+        DecodeError: naming ``path`` and line ``number``.
+    """
+    if len(text) > MAX_LINE_BYTES // 4 and len(text.encode("utf-8", "surrogateescape")) > MAX_LINE_BYTES:
+        size = len(text.encode("utf-8", "surrogateescape"))
+        raise DecodeError(f"line too long: {size:,} bytes; the limit is {MAX_LINE_BYTES:,}", path=path, line=number)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         reason = f"not valid UTF-8 text (bad byte or lone surrogate at column {exc.start + 1})"
         raise DecodeError(reason, path=path, line=number) from None
     try:
-        data = _parse_line(text)
+        return _parse_json(text)
     except ValueError as exc:
         raise DecodeError(f"malformed JSON: {exc}", path=path, line=number) from exc
-    try:
-        return from_dict(data)
-    except DecodeError as exc:
-        raise exc.located(path=path, line=number) from exc.__cause__
 
 
-def _lines(text: str) -> Iterable[tuple[int, str]]:
-    """Yield (1-based number, line) for non-blank lines; LF or CRLF endings."""
+def split_lines(text: str) -> Iterator[tuple[int, str, bool]]:
+    """Yield (1-based number, line, whether it is an unterminated last line) for each non-blank line.
+
+    A leading byte-order mark is dropped; LF and CRLF endings are accepted.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
-    for number, line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
         line = line.removesuffix("\r")
         if line.strip():
-            yield number, line
+            yield number, line, number == len(lines)
 
 
-def loads_jsonl(text: str, *, path: str | None = None) -> tuple[AnyEvent, ...]:
+def scan_jsonl(text: str, path: str | None, keep_unknown: bool) -> Iterator[tuple[int, Any, Record | DecodeError]]:
+    """Yield (line number, parsed JSON or ``None``, record or its error) for each non-blank line.
+
+    A last line without a line end that does not decode is a torn write: its
+    error is a :class:`TornTailError`.
+    """
+    for number, line, unterminated in split_lines(text):
+        raw = None
+        try:
+            raw = parse_line(line, path, number)
+            try:
+                item: Record | DecodeError = from_dict(raw, keep_unknown=keep_unknown)
+            except DecodeError as exc:
+                raise exc.located(path=path, line=number) from exc.__cause__
+        except DecodeError as exc:
+            item = exc
+            if unterminated:
+                item = TornTailError(
+                    f"{exc.reason} -- the last line has no line end: a write was interrupted? "
+                    "`negotiation repair` removes it, keeping a backup",
+                    path=path, line=number, event_id=exc.event_id, field=exc.field)
+        yield number, raw, item
+
+
+@overload
+def loads_jsonl(text: str, *, path: str | None = ..., keep_unknown: Literal[False] = ...) -> tuple[AnyEvent, ...]: ...
+@overload
+def loads_jsonl(text: str, *, path: str | None = ..., keep_unknown: bool) -> tuple[Record, ...]: ...
+def loads_jsonl(text: str, *, path: str | None = None, keep_unknown: bool = False) -> tuple[Record, ...]:
     """Decode JSON Lines text, one event per non-blank line.
 
     Args:
         text: The whole text; a leading byte-order mark and CRLF endings are
-            accepted.
+            accepted; chained and unchained lines are accepted.
         path: Named in errors, if the text came from a file.
+        keep_unknown: Keep records of unknown types or future versions as
+            :class:`OpaqueRecord` instead of refusing them.
 
     Returns:
         The events in file order.
 
     Raises:
         DecodeError: at the first bad line, naming path, line, event id and
-            field. Use :func:`check_jsonl` to collect every error.
+            field (a :class:`TornTailError` for a torn last line). Use
+            :func:`check_jsonl` to collect every error.
         TypeError: ``text`` is not a ``str``.
     """
     if not isinstance(text, str):
         raise TypeError(f"expected text (str), got {type(text).__name__}")
-    return tuple(_decode_line(line, path, number) for number, line in _lines(text))
+    records = []
+    for _, _, item in scan_jsonl(text, path, keep_unknown):
+        if isinstance(item, DecodeError):
+            raise item
+        records.append(item)
+    return tuple(records)
 
 
 @frozen(kw_only=True)
-class JsonlCheck:
-    """What :func:`check_jsonl` found.
+class LogCheck:
+    """What :func:`check_jsonl` (or :func:`events.check_log`) found.
 
     Attributes:
-        events: The events that decoded, in file order.
-        lines: The 1-based line number of each of ``events``.
-        errors: One :class:`DecodeError` per line that did not decode.
+        events: The records that decoded, in order (events, and opaque
+            records when asked to keep them).
+        lines: The 1-based line (JSON Lines) or record number (SQLite) of
+            each of ``events``.
+        errors: One :class:`DecodeError` per record that did not decode.
     """
 
-    events: tuple[AnyEvent, ...]
+    events: tuple[Record, ...]
     lines: tuple[int, ...]
     errors: tuple[DecodeError, ...]
 
 
-def check_jsonl(path: str | os.PathLike[str]) -> JsonlCheck:
+def check_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> LogCheck:
     """Read a JSON Lines file, decoding every line that can be and collecting an error for each other line.
 
     Unlike :func:`read_jsonl`, this does not stop at the first bad line.
@@ -349,25 +439,40 @@ def check_jsonl(path: str | os.PathLike[str]) -> JsonlCheck:
     Raises:
         OSError: the file cannot be read.
     """
-    text = _read_text(path)
-    name = os.fspath(path)
-    good: list[AnyEvent] = []
+    good: list[Record] = []
     lines: list[int] = []
     bad: list[DecodeError] = []
-    for number, line in _lines(text):
-        try:
-            good.append(_decode_line(line, name, number))
+    for number, _, item in scan_jsonl(_read_text(path), os.fspath(path), keep_unknown):
+        if isinstance(item, DecodeError):
+            bad.append(item)
+        else:
+            good.append(item)
             lines.append(number)
-        except DecodeError as exc:
-            bad.append(exc)
-    return JsonlCheck(events=tuple(good), lines=tuple(lines), errors=tuple(bad))
+    return LogCheck(events=tuple(good), lines=tuple(lines), errors=tuple(bad))
 
 
-def dumps_jsonl(events: Iterable[Event]) -> str:
-    """Encode events as JSON Lines text: one line per event, each ending in ``\\n``."""
-    return "".join(
-        json.dumps(to_dict(event), ensure_ascii=False) + "\n" for event in events
-    )
+def encode_lines(records: Iterable[dict[str, Any]], previous: str | None = GENESIS) -> tuple[str, str | None]:
+    """Encode stored records (see :func:`to_record`) as JSON Lines text, chained after ``previous``.
+
+    ``previous`` is the hash of the record before the first (``None``: write
+    unchained lines). The records are not modified.
+
+    Returns:
+        The text (each line ends in ``\\n``) and the last hash (``previous`` if none).
+    """
+    lines = []
+    for record in records:
+        record = dict(record)
+        if previous is not None:
+            previous = record_hash(previous, record)
+            record[HASH_FIELD] = previous
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return "".join(lines), previous
+
+
+def dumps_jsonl(events: Iterable[Record]) -> str:
+    """Encode events as chained JSON Lines text: one line per event, each ending in ``\\n``."""
+    return encode_lines(map(to_record, events))[0]
 
 
 def _read_text(path: str | os.PathLike[str]) -> str:
@@ -375,30 +480,54 @@ def _read_text(path: str | os.PathLike[str]) -> str:
     return Path(path).read_bytes().decode("utf-8", errors="surrogateescape")
 
 
-def read_jsonl(path: str | os.PathLike[str]) -> tuple[AnyEvent, ...]:
+@overload
+def read_jsonl(path: str | os.PathLike[str], *, keep_unknown: Literal[False] = ...) -> tuple[AnyEvent, ...]: ...
+@overload
+def read_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool) -> tuple[Record, ...]: ...
+def read_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> tuple[Record, ...]:
     """Read a JSON Lines log (UTF-8) into a tuple of events, in file order.
+
+    Args:
+        path: The file.
+        keep_unknown: Keep unknown types and future versions as
+            :class:`OpaqueRecord` instead of refusing them.
 
     Raises:
         OSError: the file cannot be read.
         DecodeError: a line is not valid UTF-8 or not a valid event; the
             error names the file, the line, the event id and the field.
     """
-    return loads_jsonl(_read_text(path), path=os.fspath(path))
+    return loads_jsonl(_read_text(path), path=os.fspath(path), keep_unknown=keep_unknown)
 
 
-def write_jsonl(path: str | os.PathLike[str], events: Iterable[Event]) -> None:
-    """Write events to a JSON Lines file, replacing it atomically.
+def write_jsonl(path: str | os.PathLike[str], events: Iterable[Record]) -> None:
+    """Write events to a chained JSON Lines file, replacing it atomically.
 
     The text is encoded first, written to a temporary file in the same
     folder, flushed to disk and renamed over ``path``: a failure leaves any
     existing file exactly as it was.
     """
-    text = dumps_jsonl(events)
+    replace_atomically(path, dumps_jsonl(events).encode("utf-8"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def replace_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, and rename it over ``path``.
+
+    The file keeps the permissions of the one it replaces (a new file gets
+    the usual ones for the process's umask).
+    """
     target = Path(path)
     handle, temp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        os.chmod(temp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, target)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DecodeError", "EventValidationError", "EventsError"]
+__all__ = [
+    "ConcurrencyError",
+    "DecodeError",
+    "DuplicateEventError",
+    "EventValidationError",
+    "EventsError",
+    "StoreError",
+    "TornTailError",
+]
 
 
 class EventsError(Exception):
@@ -39,6 +47,8 @@ class DecodeError(EventsError, ValueError):
         line: The 1-based line number, or ``None``.
         event_id: The line's ``event_id`` when it could be read, else ``None``.
         field: The dotted field path (``"source.url"``), or ``None``.
+        unit: What ``line`` counts: ``"line"`` in a JSON Lines file,
+            ``"record"`` (the sequence number) in a SQLite store.
     """
 
     def __init__(
@@ -49,8 +59,10 @@ class DecodeError(EventsError, ValueError):
         line: int | None = None,
         event_id: str | None = None,
         field: str | None = None,
+        unit: str = "line",
     ) -> None:
         self.reason = reason
+        self.unit = unit
         self.path = path
         self.line = line
         self.event_id = event_id
@@ -62,7 +74,7 @@ class DecodeError(EventsError, ValueError):
         if self.path is not None:
             where.append(str(self.path))
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"{self.unit} {self.line}")
         if self.event_id is not None:
             where.append(f"event {self.event_id!r}")
         if self.field is not None:
@@ -70,12 +82,54 @@ class DecodeError(EventsError, ValueError):
         prefix = ", ".join(where)
         return f"{prefix}: {self.reason}" if prefix else self.reason
 
-    def located(self, *, path: str | None = None, line: int | None = None) -> DecodeError:
-        """Return a copy of this error with a file and line filled in."""
-        return DecodeError(
+    def located(self, *, path: str | None = None, line: int | None = None, unit: str | None = None) -> DecodeError:
+        """Return a copy of this error (of the same class) with a file and line filled in."""
+        return type(self)(
             self.reason,
             path=path if path is not None else self.path,
             line=line if line is not None else self.line,
             event_id=self.event_id,
             field=self.field,
+            unit=unit if unit is not None else self.unit,
+        )
+
+
+class TornTailError(DecodeError):
+    """The last line of a JSON Lines file has no line end and does not decode.
+
+    This is what a write interrupted by a crash leaves. Nothing is appended
+    after it; ``negotiation repair LOG`` removes it, keeping a backup.
+    """
+
+
+class StoreError(EventsError):
+    """Raised when an event store refuses an operation; the store is unchanged."""
+
+
+class ConcurrencyError(StoreError):
+    """An append's ``expected_version`` is not the store's version: another writer moved it.
+
+    Attributes:
+        expected: The version the caller expected.
+        actual: The store's version when the append was tried.
+    """
+
+    def __init__(self, *, path: str, expected: int, actual: int) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"{path}: expected version {expected}, but the store is at version {actual}; nothing was written")
+
+
+class DuplicateEventError(StoreError):
+    """An appended event has the id of a stored event with different content.
+
+    Attributes:
+        event_id: The id appended twice.
+    """
+
+    def __init__(self, *, path: str, event_id: str, where: str) -> None:
+        self.event_id = event_id
+        super().__init__(
+            f"{path}: event {event_id!r} is already stored ({where}) with different content; "
+            "nothing was written (to change a stored event, append an EventCorrected)"
         )

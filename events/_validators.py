@@ -144,6 +144,13 @@ def texts(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         text(_inst, attribute, item)
 
 
+def some_texts(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A non-empty tuple of non-empty strings."""
+    texts(_inst, attribute, value)
+    if not value:
+        raise EventValidationError(attribute.name, value, "at least one string")
+
+
 def day(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A ``datetime.date`` (not a ``datetime``) from 1900-01-01 to 2999-12-31."""
     if not isinstance(value, date) or isinstance(value, datetime) or not EARLIEST <= value <= LATEST:

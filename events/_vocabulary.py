@@ -43,7 +43,7 @@ __all__ = [
     "Fact",
     "LayerKey",
     "LeadersSpoke",
-    "LicensesApproved",
+    "ExportLicencesApproved",
     "StatementIssued",
     "TalksHeld",
     "TalksScheduled",
@@ -406,17 +406,23 @@ class ExportControlChanged(Event):
 
 
 @frozen(kw_only=True)
-class LicensesApproved(Event):
-    """Export licences approved by an issuer for a commodity.
+class ExportLicencesApproved(Event):
+    """Export licences approved by an issuer for one or more items.
 
+    ``items`` names what the licences cover, in the words of the source
+    (e.g. ``("rare earth magnets",)``), like ``ExportControlChanged.items``.
     ``count`` is the number approved, or ``None`` when not disclosed.
+
+    Version history: version 1 was named ``ExportLicencesApproved`` and had one
+    ``commodity`` text instead of ``items``; such records are read through
+    an alias and an upcaster (``events/_upcasting.py``).
     """
 
-    TYPE: ClassVar[str] = "LicensesApproved"
-    VERSION: ClassVar[int] = 1
+    TYPE: ClassVar[str] = "ExportLicencesApproved"
+    VERSION: ClassVar[int] = 2
 
     issuer: str = field(validator=v.party)
-    commodity: str = field(validator=v.text)
+    items: tuple[str, ...] = field(converter=v.to_tuple, validator=v.some_texts)
     count: int | None = field(default=None, validator=v.optional_count)
 
 
@@ -475,7 +481,7 @@ Fact: TypeAlias = (
     | AccordExtended
     | TariffChanged
     | ExportControlChanged
-    | LicensesApproved
+    | ExportLicencesApproved
     | TradeDataReleased
     | StatementIssued
 )
@@ -487,7 +493,7 @@ FACT_TYPES: tuple[type[Event], ...] = (
     DelegationNamed,
     ExportControlChanged,
     LeadersSpoke,
-    LicensesApproved,
+    ExportLicencesApproved,
     StatementIssued,
     TalksHeld,
     TalksScheduled,

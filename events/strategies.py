@@ -39,7 +39,7 @@ from ._vocabulary import (
     Event,
     ExportControlChanged,
     LeadersSpoke,
-    LicensesApproved,
+    ExportLicencesApproved,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
@@ -259,10 +259,10 @@ def _leaders(draw: Any, parties: tuple[str, ...], start: date, end: date, event_
     )
 
 
-def _licences(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id: str | None) -> LicensesApproved:
+def _licences(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id: str | None) -> ExportLicencesApproved:
     base = _base(draw, start, end, event_id)
-    return LicensesApproved(
-        **base, issuer=draw(st.sampled_from(parties)), commodity=draw(_TEXT),
+    return ExportLicencesApproved(
+        **base, issuer=draw(st.sampled_from(parties)), items=tuple(draw(st.lists(_TEXT, min_size=1, max_size=3))),
         count=draw(st.none() | st.integers(0, 10_000)),
     )
 
@@ -342,7 +342,7 @@ def export_controls_changed(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PAR
 
 @st.composite
 def licenses_approved(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, start: date = START,
-                      end: date = END) -> LicensesApproved:
+                      end: date = END) -> ExportLicencesApproved:
     """Licences approved: a count from 0 to 10,000, or unknown."""
     return _licences(draw, parties, start, end, None)
 
@@ -361,7 +361,7 @@ def statements_issued(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, 
     return _statement(draw, parties, start, end, None)
 
 
-_UNREFERENCED = (TalksHeld, LeadersSpoke, LicensesApproved, TradeDataReleased, StatementIssued)
+_UNREFERENCED = (TalksHeld, LeadersSpoke, ExportLicencesApproved, TradeDataReleased, StatementIssued)
 
 
 def _corrected_content(draw: Any, fact: Any) -> Any:

@@ -13,6 +13,7 @@ from ._errors import (
     ConflictingEventError,
     InconsistentEventError,
     NegotiationError,
+    OpaqueRecordWarning,
     QueryError,
     UnknownReferenceError,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "LicenceRow",
     "NegotiationError",
     "NegotiationState",
+    "OpaqueRecordWarning",
     "QueryError",
     "Reason",
     "Talks",

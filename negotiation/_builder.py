@@ -3,11 +3,14 @@
 The builder shares the sections of the state it starts from and copies a
 section only when it first writes to it (copy on write), so folding one
 event does not copy the whole state; ``freeze`` hands the sections to a new
-frozen state and starts copying again on the next write.
+frozen state and starts copying again on the next write. The facts applied
+(``events``) go to an append-only :class:`Ledger` instead, of which each
+frozen state holds a prefix view, so the states of a timeline share it.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from types import MappingProxyType
@@ -24,7 +27,7 @@ from events import (
     ExportControlChanged,
     Fact,
     LeadersSpoke,
-    LicensesApproved,
+    ExportLicencesApproved,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
@@ -38,6 +41,7 @@ from ._state import (
     AccordStatus,
     ControlStatus,
     ExportControl,
+    Ledger,
     NegotiationState,
     Talks,
     TalksStatus,
@@ -78,7 +82,16 @@ def announced_by(recorded: datetime, as_of: date) -> bool:
 
 
 class Builder:
-    """A mutable working copy of a state that shares unchanged sections."""
+    """A mutable working copy of a state that shares unchanged sections.
+
+    Two things keep a long fold linear. Tariff changes are collected per
+    layer and turned into :class:`TariffLayer` records once, when the state
+    is frozen (a layer set a thousand times is built once). And once
+    :meth:`advance` is first called, the builder keeps a heap of the days on
+    which a clock rule changes a record (a suspension's end, a window's
+    start or deadline), so moving the date touches only those records, not
+    every layer, accord and control.
+    """
 
     def __init__(self, state: NegotiationState) -> None:
         self.as_of = state.as_of
@@ -86,17 +99,28 @@ class Builder:
         self.last_applied = state.last_applied
         self._sections: dict[str, Any] = {name: getattr(state, name) for name in _SECTIONS}
         self._owned: set[str] = set()
+        self._last: Fact | None = None
+        self._ledger: Ledger | None = None
+        self._layer_changes: dict[tuple[str, str, str, tuple[str, ...]], TariffChanged] = {}
+        self._due: list[tuple[date, int, str, Any]] | None = None
         self.corrected_by: dict[str, str] = {}
         """Fact id to the correction supplying its content; recorded in ``revisions`` when folded."""
 
     def read(self, name: str) -> Any:
+        if name == "layers":
+            self._settle_layers()
         return self._sections[name]
 
     def write(self, name: str) -> dict[Any, Any]:
         if name not in self._owned:
-            self._sections[name] = dict(self._sections[name])
+            self._sections[name] = self._sections[name].copy()
             self._owned.add(name)
         return self._sections[name]  # type: ignore[no-any-return]
+
+    def adopt(self, name: str, mapping: dict[Any, Any]) -> None:
+        """Make ``mapping`` (new, not shared) the builder's own ``name`` section."""
+        self._sections[name] = mapping
+        self._owned.add(name)
 
     def register(self, event: AnyEvent) -> None:
         """Hold an input event (a fact, a correction or a retraction) under ``log``."""
@@ -114,11 +138,15 @@ class Builder:
                 self.schedule(content)
             return
         FACT_HANDLERS[type(content)](self, content)
-        if content.event_id in self.read("scheduled"):
-            del self.write("scheduled")[content.event_id]
-        self.write("events")[content.event_id] = content
-        self._note_revision(content)
-        self.last_applied = content.sort_key
+        event_id = content.event_id
+        if event_id in self._sections["scheduled"]:
+            del self.write("scheduled")[event_id]
+        if self._ledger is None:
+            self._ledger = Ledger(self._sections["events"])
+        self._ledger.append(event_id, content)
+        if event_id in self.corrected_by:
+            self._note_revision(content)
+        self._last = content
 
     def schedule(self, content: Fact) -> None:
         """List a fact announced but not yet effective under ``scheduled``."""
@@ -127,8 +155,56 @@ class Builder:
 
     def _note_revision(self, content: Fact) -> None:
         correction = self.corrected_by.get(content.event_id)
-        if correction is not None and self.read("revisions").get(content.event_id) != correction:
+        if correction is not None and self._sections["revisions"].get(content.event_id) != correction:
             self.write("revisions")[content.event_id] = correction
+
+    def change_layer(self, event: TariffChanged) -> None:
+        """Set (or remove) the layer ``event`` names; the record is built when the layers are next read."""
+        self._layer_changes[(event.imposer, event.target, event.measure, event.scope.hs)] = event
+
+    def _settle_layers(self) -> None:
+        """Turn the collected tariff changes into layer records on ``as_of``."""
+        if not self._layer_changes:
+            return
+        layers = self.write("layers")
+        for event in self._layer_changes.values():
+            if event.removes:
+                layers.pop(event.layer_key, None)
+                continue
+            layer = layers[event.layer_key] = TariffLayer(
+                imposer=event.imposer,
+                target=event.target,
+                measure=event.measure,
+                scope=event.scope,
+                rate=event.rate,
+                suspension=event.suspension,
+                applied_rate=_applied_rate(event.rate, event.suspension, self.as_of),
+                since=event.effective,
+                event_id=event.event_id,
+                accord_id=event.accord_id,
+                combination=event.combination,
+            )
+            self._watch("layers", layer.key, layer)
+        self._layer_changes.clear()
+
+    def _watch(self, section: str, key: Any, record: Any) -> None:
+        """Note the next days on which a clock rule may change ``record`` (only once :meth:`advance` runs)."""
+        if self._due is None:
+            return
+        if isinstance(record, TariffLayer):
+            days = [record.suspension.until] if record.suspension is not None else []
+        elif isinstance(record, Accord):
+            days = [record.window_start, *([record.deadline] if record.deadline is not None else [])]
+        else:
+            days = [record.suspended_until] if record.suspended_until is not None else []
+        for day in days:
+            if day > self.as_of:
+                heapq.heappush(self._due, (day, len(self._due), section, key))
+
+    def set_record(self, section: str, key: Any, record: Accord | ExportControl) -> None:
+        """Store an accord or export control and watch its clock."""
+        self.write(section)[key] = record
+        self._watch(section, key, record)
 
     def advance(self, as_of: date) -> None:
         """Move the builder's date forward and apply the clock rules to its records.
@@ -137,29 +213,48 @@ class Builder:
         layers; accords open their windows and lapse on their deadlines;
         suspended export controls apply again from their ``until`` date.
         Events that become due are folded by the caller.
+
+        The first call indexes the clock of every record (once); later calls
+        visit only the records whose day came.
         """
+        self._settle_layers()
+        if self._due is None:
+            self._due = []
+            for section in ("layers", "accords", "export_controls"):
+                for key, record in self._sections[section].items():
+                    self._watch(section, key, record)
         self.as_of = as_of
-        for key, layer in self.read("layers").items():
-            rate = _applied_rate(layer.rate, layer.suspension, as_of)
-            if rate != layer.applied_rate:
-                self.write("layers")[key] = attrs.evolve(layer, applied_rate=rate)
-        for key, accord in self.read("accords").items():
-            status = _accord_status(accord.window_start, accord.deadline, as_of)
-            if status is not accord.status:
-                self.write("accords")[key] = attrs.evolve(accord, status=status)
-        for key, control in self.read("export_controls").items():
-            if (current := _control_on(control, as_of)) is not control:
-                self.write("export_controls")[key] = current
+        while self._due and self._due[0][0] <= as_of:
+            _day, _order, section, key = heapq.heappop(self._due)
+            record = self._sections[section].get(key)
+            if record is not None and (current := _on(record, as_of)) is not record:
+                self.write(section)[key] = current
 
     def freeze(self) -> NegotiationState:
-        sections = {
-            name: MappingProxyType(value) if name in self._owned else value
-            for name, value in self._sections.items()
-        }
+        """The state so far, frozen; the builder copies a section again on its next write to it."""
+        self._settle_layers()
+        for name in self._owned:
+            self._sections[name] = MappingProxyType(self._sections[name])
         self._owned.clear()
+        if self._ledger is not None:
+            self._sections["events"] = self._ledger.view()
+        if self._last is not None:
+            self.last_applied = self._last.sort_key
+            self._last = None
         return NegotiationState(
-            as_of=self.as_of, known_at=self.known_at, last_applied=self.last_applied, **sections
+            as_of=self.as_of, known_at=self.known_at, last_applied=self.last_applied, **self._sections
         )
+
+
+def _on(record: TariffLayer | Accord | ExportControl, as_of: date) -> Any:
+    """``record`` with the clock rules applied on ``as_of``; the same object if nothing changed."""
+    if isinstance(record, TariffLayer):
+        rate = _applied_rate(record.rate, record.suspension, as_of)
+        return record if rate == record.applied_rate else attrs.evolve(record, applied_rate=rate)
+    if isinstance(record, Accord):
+        status = _accord_status(record.window_start, record.deadline, as_of)
+        return record if status is record.status else attrs.evolve(record, status=status)
+    return _control_on(record, as_of)
 
 
 def _require(builder: Builder, section: str, key: str, event: AnyEvent, field: str) -> Any:
@@ -175,23 +270,7 @@ def _require(builder: Builder, section: str, key: str, event: AnyEvent, field: s
 def _tariff_changed(builder: Builder, event: TariffChanged) -> None:
     if event.accord_id is not None:
         _require(builder, "accords", event.accord_id, event, "accord_id")
-    layers = builder.write("layers")
-    if event.removes:
-        layers.pop(event.layer_key, None)
-        return
-    layers[event.layer_key] = TariffLayer(
-        imposer=event.imposer,
-        target=event.target,
-        measure=event.measure,
-        scope=event.scope,
-        rate=event.rate,
-        suspension=event.suspension,
-        applied_rate=_applied_rate(event.rate, event.suspension, builder.as_of),
-        since=event.effective,
-        event_id=event.event_id,
-        accord_id=event.accord_id,
-        combination=event.combination,
-    )
+    builder.change_layer(event)
 
 
 def _accord_reached(builder: Builder, event: AccordReached) -> None:
@@ -202,7 +281,7 @@ def _accord_reached(builder: Builder, event: AccordReached) -> None:
             f"an id not already reached (event {reached.event_id!r} reached it)",
         )
     deadline = event.window_closes
-    builder.write("accords")[event.accord_id] = Accord(
+    builder.set_record("accords", event.accord_id, Accord(
         accord_id=event.accord_id,
         title=event.title,
         parties=event.parties,
@@ -212,7 +291,7 @@ def _accord_reached(builder: Builder, event: AccordReached) -> None:
         deadline=deadline,
         status=_accord_status(event.window_opens, deadline, builder.as_of),
         event_id=event.event_id,
-    )
+    ))
 
 
 def _accord_extended(builder: Builder, event: AccordExtended) -> None:
@@ -222,12 +301,12 @@ def _accord_extended(builder: Builder, event: AccordExtended) -> None:
         raise InconsistentEventError(
             event.event_id, "deadline", event.deadline, f"{current} (the current deadline of {accord.accord_id!r})"
         )
-    builder.write("accords")[event.accord_id] = attrs.evolve(
+    builder.set_record("accords", event.accord_id, attrs.evolve(
         accord,
         deadline=event.deadline,
         status=_accord_status(accord.window_start, event.deadline, builder.as_of),
         extended_by=(*accord.extended_by, event.event_id),
-    )
+    ))
 
 
 def _talks(builder: Builder, event: TalksScheduled | TalksHeld) -> None:
@@ -282,7 +361,7 @@ def _export_control_changed(builder: Builder, event: ExportControlChanged) -> No
         suspended_until=event.until,
         event_ids=(*control.event_ids, event.event_id),
     )
-    builder.write("export_controls")[event.control_id] = _control_on(suspended, builder.as_of)
+    builder.set_record("export_controls", event.control_id, _control_on(suspended, builder.as_of))
 
 
 def _trade_data_released(builder: Builder, event: TradeDataReleased) -> None:
@@ -301,7 +380,7 @@ FACT_HANDLERS: dict[type[Any], Callable[[Builder, Any], None]] = {
     DelegationNamed: _delegation_named,
     ExportControlChanged: _export_control_changed,
     LeadersSpoke: _occurrence,
-    LicensesApproved: _occurrence,
+    ExportLicencesApproved: _occurrence,
     StatementIssued: _occurrence,
     TalksHeld: _talks,
     TalksScheduled: _talks,

@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from importlib import metadata
@@ -21,7 +22,8 @@ import attrs
 import events
 
 from ._canonical import canonical_json
-from ._errors import ConflictingEventError, NegotiationError, QueryError
+from ._cli_logs import LOG_COMMANDS, add_log_commands
+from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
 from ._explain import explain
 from ._fold import find_problems, replay
 from ._render import render_changes, render_explanation, render_text
@@ -73,7 +75,9 @@ def _version() -> str:
 
 def _command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=description)
-    parser.add_argument("log", metavar="LOG", help="a JSON Lines event log")
+    parser.add_argument("log", metavar="LOG", help="an event log: .jsonl, or .sqlite/.sqlite3/.db")
+    parser.add_argument("--keep-unknown", action="store_true",
+                        help="skip records of unknown types or future versions, with a warning, instead of refusing")
     return parser
 
 
@@ -84,7 +88,7 @@ def _known_at(parser: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="negotiation", description="Replay a negotiation event log (JSON Lines) to a date."
+        prog="negotiation", description="Replay a negotiation event log (JSON Lines or SQLite) to a date."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -129,10 +133,22 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("--accord", metavar="ID")
     _known_at(why)
     why.add_argument("--format", choices=("text", "json"), default="text")
+    chart = _command(commands, "plot", "draw the tariff of a pair over a range as an image",
+                     "Draw the tariff of --imposer on --target (optionally --product) on each day from "
+                     "--from to --to: layers stacked, accord windows shaded, talks marked. Needs the "
+                     "'plot' extra (matplotlib).")
+    chart.add_argument("--from", dest="start", required=True, type=_date, metavar="YYYY-MM-DD")
+    chart.add_argument("--to", dest="end", required=True, type=_date, metavar="YYYY-MM-DD")
+    chart.add_argument("--imposer", required=True, type=_party, metavar="ISO3")
+    chart.add_argument("--target", required=True, type=_party, metavar="ISO3")
+    chart.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190")
+    _known_at(chart)
+    chart.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
+    add_log_commands(commands)
     return parser
 
 
-def _located(problem: NegotiationError, path: str, found: events.JsonlCheck) -> str:
+def _located(problem: NegotiationError, path: str, found: events.LogCheck) -> str:
     """The problem prefixed with the file and the line of the event at fault.
 
     For a conflict, that is the line of the second, different event; else
@@ -147,9 +163,10 @@ def _located(problem: NegotiationError, path: str, found: events.JsonlCheck) -> 
     corrections = [
         line for event, line in pairs if isinstance(event, events.EventCorrected) and event.corrects == event_id
     ]
-    where = f"{path}, line {lines[0]}" if lines else path
+    unit = "record" if events.is_sqlite(path) else "line"
+    where = f"{path}, {unit} {lines[0]}" if lines else path
     if corrections and not isinstance(problem, ConflictingEventError):
-        where += f" (its content as corrected on line {corrections[-1]})"
+        where += f" (its content as corrected on {unit} {corrections[-1]})"
     return f"{where}, {problem}" if lines else f"{where}: {problem}"
 
 
@@ -214,11 +231,33 @@ def _explain(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
     return _json(explanation) if args.format == "json" else render_explanation(explanation)
 
 
+def _plot(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+    if args.end < args.start:
+        raise _Usage(f"--to ({args.end}) is before --from ({args.start})")
+    try:
+        from . import plots
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] != "matplotlib":
+            raise
+        print("negotiation: error: install the 'plot' extra: pip install 'negotiation-state[plot]'", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID) from None
+    figure = plots.tariff_figure(log, args.start, args.end, imposer=args.imposer, target=args.target,
+                                 product=args.product, known_at=args.known_at)
+    if os.path.splitext(args.output)[1].lstrip(".").lower() not in figure.canvas.get_supported_filetypes():
+        raise _Usage(f"-o must name a .png, .svg or .pdf file, got {args.output!r}")
+    try:
+        figure.savefig(args.output)
+    except OSError as exc:
+        print(f"negotiation: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID) from None
+    return f"{args.output}: {args.imposer} on {args.target}, {args.start} to {args.end}\n"
+
+
 class _Usage(Exception):
     """A combination of arguments that argparse cannot check by itself."""
 
 
-def _validate(args: argparse.Namespace, found: events.JsonlCheck) -> int:
+def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
     problems = [str(error) for error in found.errors]
     problems += [_located(problem, args.log, found) for problem in find_problems(found.events)]
     for problem in problems:
@@ -231,17 +270,31 @@ def _validate(args: argparse.Namespace, found: events.JsonlCheck) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"replay": _replay, "timeline": _timeline, "diff": _diff, "explain": _explain}
+_COMMANDS = {"replay": _replay, "timeline": _timeline, "diff": _diff, "explain": _explain, "plot": _plot}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OpaqueRecordWarning)
+        code = _run(parser, args)
+    for warning in caught:
+        print(f"negotiation: warning: {warning.message}", file=sys.stderr)
+    return code
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
-        found = events.check_jsonl(args.log)
+        if args.command in LOG_COMMANDS:
+            return LOG_COMMANDS[args.command](args)
+        found = events.check_log(args.log, keep_unknown=args.keep_unknown)
     except OSError as exc:
-        print(f"negotiation: error: cannot read {args.log}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"negotiation: error: cannot use {exc.filename or args.log}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except events.EventsError as exc:
+        print(f"negotiation: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     if args.command == "validate":
         return _validate(args, found)

@@ -10,6 +10,7 @@ __all__ = [
     "ConflictingEventError",
     "InconsistentEventError",
     "NegotiationError",
+    "OpaqueRecordWarning",
     "QueryError",
     "UnknownReferenceError",
 ]
@@ -17,6 +18,14 @@ __all__ = [
 
 class NegotiationError(Exception):
     """Root of every error the ``negotiation`` package raises on purpose."""
+
+
+class OpaqueRecordWarning(UserWarning):
+    """A fold skipped opaque records (:class:`events.OpaqueRecord`: unknown types or future versions).
+
+    The state is then built without them: an analyst should upgrade the
+    library or drop those records before trusting it.
+    """
 
 
 class ConflictingEventError(NegotiationError, ValueError):

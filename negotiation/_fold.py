@@ -8,11 +8,14 @@ that copies a section of the state only when it first writes to it.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
+import warnings
 from typing import Any
 
 from events import (
+    OpaqueRecord,
     EARLIEST,
     EVENT_TYPES,
     LATEST,
@@ -31,6 +34,7 @@ from events import (
 
 from ._builder import Builder
 from ._errors import (
+    OpaqueRecordWarning,
     ConflictingEventError,
     InconsistentEventError,
     NegotiationError,
@@ -41,6 +45,9 @@ from ._state import NegotiationState
 from ._versions import resolve
 
 __all__ = ["apply", "check_day", "check_query", "find_problems", "prepare", "replay"]
+
+_FOLD_ORDER = operator.attrgetter("effective", "recorded", "event_id")
+"""The fold's sort key, ``Event.sort_key`` (effective, recorded, event_id), computed in C."""
 
 
 def check_day(name: str, value: Any) -> date:
@@ -65,24 +72,34 @@ def check_query(as_of: Any, known_at: Any) -> datetime | None:
 
 
 def _check_events(events: Iterable[Any]) -> list[AnyEvent]:
-    found = list(events)
-    for item in found:
-        if type(item) not in EVENT_TYPES:
+    """The events of ``events``; opaque records are skipped with one :class:`OpaqueRecordWarning`."""
+    found, opaque = [], []
+    for item in events:
+        if isinstance(item, OpaqueRecord):
+            opaque.append(item)
+        elif type(item) not in EVENT_TYPES:
             raise QueryError("events", item, "events of the types in events.EVENT_TYPES")
+        else:
+            found.append(item)
+    if opaque:
+        named = ", ".join(f"{item.event_id or '(no id)'} ({item.record_type} v{item.version})" for item in opaque[:5])
+        more = f" and {len(opaque) - 5} more" if len(opaque) > 5 else ""
+        warnings.warn(OpaqueRecordWarning(f"skipped {len(opaque)} opaque record(s) the fold cannot read: {named}{more}"),
+                      stacklevel=3)
     return found
 
 
 def _deduplicate(
     events: Iterable[AnyEvent],
-) -> tuple[list[AnyEvent], list[ConflictingEventError]]:
-    """Drop identical duplicates; report each event whose id an earlier, different event has."""
+) -> tuple[dict[str, AnyEvent], list[ConflictingEventError]]:
+    """Drop identical duplicates (a new dict of id to event); report each event whose id an earlier, different event has."""
     unique: dict[str, AnyEvent] = {}
     conflicts: list[ConflictingEventError] = []
     for event in events:
         seen = unique.setdefault(event.event_id, event)
         if seen is not event and seen != event:
             conflicts.append(ConflictingEventError(seen, event))
-    return list(unique.values()), conflicts
+    return unique, conflicts
 
 
 def find_problems(events: Iterable[AnyEvent]) -> tuple[NegotiationError, ...]:
@@ -99,12 +116,13 @@ def find_problems(events: Iterable[AnyEvent]) -> tuple[NegotiationError, ...]:
         referent (a known-at replay between the two would fail). Empty for
         a sound log.
     """
-    unique, conflicts = _deduplicate(_check_events(events))
+    found, conflicts = _deduplicate(_check_events(events))
+    unique = list(found.values())
     problems: list[NegotiationError] = list(conflicts)
     versions = resolve(unique, None)
     problems += versions.problems
     builder = Builder(NegotiationState.empty(date.max))
-    for content in sorted(versions.contents, key=lambda event: event.sort_key):
+    for content in sorted(versions.contents, key=_FOLD_ORDER):
         try:
             builder.fold(content)
         except (UnknownReferenceError, InconsistentEventError) as exc:
@@ -227,18 +245,17 @@ def prepare(events: Iterable[AnyEvent], as_of: date, known_at: datetime | None) 
     unique, conflicts = _deduplicate(_check_events(events))
     if conflicts:
         raise conflicts[0]
-    versions = resolve(unique, known_at)
+    versions = resolve(list(unique.values()), known_at)
     if versions.problems:
         raise versions.problems[0]
     builder = Builder(NegotiationState.empty(as_of, known_at=known_at))
-    for event in unique:
-        builder.register(event)
-        if isinstance(event, (EventCorrected, EventRetracted)):
-            target = event.corrects if isinstance(event, EventCorrected) else event.retracts
-            revised_by = builder.write("revised_by")
-            revised_by[target] = (*revised_by.get(target, ()), event.event_id)
+    builder.adopt("log", unique)
+    for event in versions.revisers:
+        target = event.corrects if isinstance(event, EventCorrected) else event.retracts
+        revised_by = builder.write("revised_by")
+        revised_by[target] = (*revised_by.get(target, ()), event.event_id)
     builder.corrected_by = versions.revisions
-    return builder, sorted(versions.contents, key=lambda event: event.sort_key)
+    return builder, sorted(versions.contents, key=_FOLD_ORDER)
 
 
 def apply(state: NegotiationState, event: AnyEvent) -> NegotiationState:

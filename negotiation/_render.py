@@ -119,7 +119,7 @@ def render_text(state: NegotiationState) -> str:
         for _, c in sorted(state.export_controls.items())
     ])
     lines += _section("Export licences approved", [
-        f"  {e.effective} {e.issuer} {e.commodity}: "
+        f"  {e.effective} {e.issuer} {', '.join(e.items)}: "
         + ("number not disclosed" if e.count is None else f"{e.count}")
         for e in state.licence_approvals
     ])

@@ -8,7 +8,8 @@ clock (suspensions that ended, windows that closed on or before ``as_of``).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import itertools
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -25,7 +26,7 @@ from events import (
     Delegate,
     LayerKey,
     LeadersSpoke,
-    LicensesApproved,
+    ExportLicencesApproved,
     Scope,
     StatementIssued,
     Suspension,
@@ -40,6 +41,8 @@ __all__ = [
     "AccordStatus",
     "ControlStatus",
     "ExportControl",
+    "Ledger",
+    "LedgerView",
     "NegotiationState",
     "Talks",
     "TalksStatus",
@@ -58,7 +61,99 @@ def _check_filters(imposer: Any, target: Any, product: Any) -> None:
 
 
 def _readonly(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return mapping if isinstance(mapping, MappingProxyType) else MappingProxyType(dict(mapping))
+    return mapping if isinstance(mapping, (MappingProxyType, LedgerView)) else MappingProxyType(dict(mapping))
+
+
+class Ledger:
+    """An append-only table of facts by id, in fold order, shared by the states of one fold.
+
+    A state holds a :class:`LedgerView` of the first ``n`` entries, so
+    freezing a state after each day of a timeline costs nothing per fact
+    already folded, and every state of the timeline shares one table.
+    """
+
+    __slots__ = ("_facts", "_index")
+
+    def __init__(self, facts: Mapping[str, Any] | None = None) -> None:
+        self._index: dict[str, int] = {}
+        self._facts: list[Any] = []
+        for event_id, fact in (facts or {}).items():
+            self.append(event_id, fact)
+
+    def append(self, event_id: str, fact: Any) -> None:
+        """Add a fact whose id is not in the ledger yet (ids already present would reorder the views)."""
+        self._index[event_id] = len(self._facts)
+        self._facts.append(fact)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def view(self) -> LedgerView:
+        """A read-only mapping of the facts appended so far; later appends do not show in it."""
+        return LedgerView(self, len(self._facts))
+
+
+class _LedgerValues(ValuesView[Any]):
+    _mapping: LedgerView
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._mapping.fact_list()
+
+
+class _LedgerItems(ItemsView[str, Any]):
+    _mapping: LedgerView
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return zip(iter(self._mapping), self._mapping.fact_list())
+
+
+class LedgerView(Mapping[str, Any]):
+    """The first ``count`` facts of a :class:`Ledger`: a read-only mapping of id to fact, in fold order."""
+
+    __slots__ = ("_count", "_ledger")
+
+    def __init__(self, ledger: Ledger, count: int) -> None:
+        self._ledger = ledger
+        self._count = count
+
+    def __getitem__(self, event_id: str) -> Any:
+        position = self._ledger._index.get(event_id)
+        if position is None or position >= self._count:
+            raise KeyError(event_id)
+        return self._ledger._facts[position]
+
+    def __contains__(self, event_id: object) -> bool:
+        position = self._ledger._index.get(event_id)  # type: ignore[call-overload]
+        return position is not None and position < self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        return itertools.islice(self._ledger._index, self._count)
+
+    def values(self) -> _LedgerValues:
+        return _LedgerValues(self)
+
+    def items(self) -> _LedgerItems:
+        return _LedgerItems(self)
+
+    def fact_list(self) -> Iterator[Any]:
+        """The facts, in fold order."""
+        return itertools.islice(self._ledger._facts, self._count)
+
+    def added_since(self, earlier: Mapping[str, Any]) -> list[Any] | None:
+        """The facts in this view and not in ``earlier``, if ``earlier`` is a shorter view of the same ledger; else ``None``."""
+        if not isinstance(earlier, LedgerView) or earlier._ledger is not self._ledger or earlier._count > self._count:
+            return None
+        return self._ledger._facts[earlier._count:self._count]
+
+    def copy(self) -> dict[str, Any]:
+        """A plain dict of the same facts."""
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return f"LedgerView({dict(self.items())!r})"
 
 
 @frozen(kw_only=True)
@@ -348,9 +443,9 @@ class NegotiationState:
         return tuple(sorted(found, key=lambda event: event.sort_key))  # type: ignore[attr-defined]
 
     @property
-    def licence_approvals(self) -> tuple[LicensesApproved, ...]:
+    def licence_approvals(self) -> tuple[ExportLicencesApproved, ...]:
         """Export-licence approvals so far, in fold order."""
-        return self._occurrences(LicensesApproved)
+        return self._occurrences(ExportLicencesApproved)
 
     @property
     def statements(self) -> tuple[StatementIssued, ...]:

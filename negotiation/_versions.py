@@ -26,11 +26,13 @@ class Versions:
         contents: The current content of each fact that has one.
         revisions: Fact id to the id of the correction that supplied its
             content, for corrected facts only.
+        revisers: Every correction and retraction given, visible or not, in input order.
         problems: Corrections and retractions that name nothing they can act on.
     """
 
     contents: tuple[Fact, ...]
     revisions: dict[str, str]
+    revisers: tuple[EventCorrected | EventRetracted, ...]
     problems: tuple[NegotiationError, ...]
 
 
@@ -47,13 +49,17 @@ def resolve(events: list[AnyEvent], known_at: datetime | None) -> Versions:
     facts: dict[str, Fact] = {}
     corrections: list[EventCorrected] = []
     retractions: list[EventRetracted] = []
+    revisers: list[EventCorrected | EventRetracted] = []
     for event in events:
-        if isinstance(event, EventCorrected):
-            corrections.append(event)
-        elif isinstance(event, EventRetracted):
-            retractions.append(event)
+        kind = type(event)
+        if kind is EventCorrected:
+            corrections.append(event)  # type: ignore[arg-type]
+            revisers.append(event)  # type: ignore[arg-type]
+        elif kind is EventRetracted:
+            retractions.append(event)  # type: ignore[arg-type]
+            revisers.append(event)  # type: ignore[arg-type]
         else:
-            facts[event.event_id] = event
+            facts[event.event_id] = event  # type: ignore[assignment]
     problems: list[NegotiationError] = []
     known_corrections = {c.event_id for c in corrections}
     for correction in corrections:
@@ -91,11 +97,14 @@ def resolve(events: list[AnyEvent], known_at: datetime | None) -> Versions:
     for correction in sorted(corrections, key=lambda c: (c.recorded, c.event_id)):
         if _visible(correction, known_at) and correction.event_id not in withdrawn:
             latest[correction.corrects] = correction
-    contents = []
-    for fact_id, fact in facts.items():
-        if fact_id in withdrawn or not _visible(fact, known_at):
-            continue
-        current = latest.get(fact_id)
-        contents.append(current.replacement if current else fact)
+    if known_at is None and not withdrawn and not latest:
+        contents = list(facts.values())
+    else:
+        contents = [
+            latest[fact_id].replacement if fact_id in latest else fact
+            for fact_id, fact in facts.items()
+            if fact_id not in withdrawn and _visible(fact, known_at)
+        ]
     revisions = {fact_id: c.event_id for fact_id, c in latest.items() if fact_id in facts and fact_id not in withdrawn}
-    return Versions(contents=tuple(contents), revisions=revisions, problems=tuple(problems))
+    return Versions(contents=tuple(contents), revisions=revisions, revisers=tuple(revisers),
+                    problems=tuple(problems))

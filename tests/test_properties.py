@@ -232,7 +232,7 @@ def test_accord_deadlines_and_days_remaining(case):
 def test_licence_counts_never_decrease(log, extra):
     """Without corrections or retractions, the known licence count never falls as time moves on."""
     log = [*log, *(attrs.evolve(event, event_id=f"licence-{index}") for index, event in enumerate(extra))]
-    days = sorted({e.effective for e in log if isinstance(e, events.LicensesApproved)})
+    days = sorted({e.effective for e in log if isinstance(e, events.ExportLicencesApproved)})
 
     def total(day):
         approvals = negotiation.replay(log, as_of=day).licence_approvals

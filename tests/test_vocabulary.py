@@ -117,7 +117,7 @@ def test_licences_count_non_negative():
     """A licence count is None (unknown) or >= 0; a bool is not a count."""
     for bad in (-1, True, "3"):
         with pytest.raises(EventValidationError, match="count"):
-            events.LicensesApproved(**BASE, issuer="CHN", commodity="rare earths", count=bad)
+            events.ExportLicencesApproved(**BASE, issuer="CHN", items=("rare earths",), count=bad)
 
 
 def test_trade_period_format():

@@ -1,0 +1,138 @@
+"""Tamper evidence: a hash chain over the stored records of a log.
+
+Each stored record carries ``"hash"``: the SHA-256 (hex) of the previous
+record's hash (64 zeros for the first) followed by the record's content as
+canonical JSON (sorted keys, ASCII, no spaces, without ``"hash"``). The
+chain belongs to the stored record, not to the event: decoding drops it.
+
+An edited, removed, inserted or reordered record breaks the chain at the
+first record it touches. Removing records from the *end* leaves a shorter
+valid chain: compare the head (the last hash) with one kept elsewhere
+(``negotiation verify LOG --head HASH``). The chain is evidence against
+edits, not a signature: whoever can rewrite the whole file can recompute it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from attrs import frozen
+
+__all__ = ["GENESIS", "HASH_FIELD", "Verification", "is_hash", "record_hash", "verify_records"]
+
+HASH_FIELD = "hash"
+"""The chain field of a stored record."""
+
+GENESIS = "0" * 64
+"""The "previous hash" of the first record."""
+
+_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def record_hash(previous: str, record: Mapping[str, Any]) -> str:
+    """The chain hash of ``record`` (a JSON object; ``"hash"`` is ignored) after ``previous``."""
+    content = {key: value for key, value in record.items() if key != HASH_FIELD}
+    body = json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256((previous + body).encode("ascii")).hexdigest()
+
+
+def is_hash(value: Any) -> bool:
+    """Whether ``value`` has the form of a chain hash (64 lowercase hex digits)."""
+    return isinstance(value, str) and _HEX.fullmatch(value) is not None
+
+
+@frozen(kw_only=True)
+class Verification:
+    """What :func:`verify_records` (and ``negotiation verify``) found.
+
+    Attributes:
+        path: The log.
+        records: How many records were read.
+        chained: Whether the log carries a hash chain (an empty log does not).
+        head: The last record's hash when the chain is intact, else ``None``.
+        first_bad: The line (JSON Lines) or record number (SQLite) of the
+            first record that breaks the chain, or ``None``.
+        unit: ``"line"`` or ``"record"``.
+        problem: What is wrong at ``first_bad``, or ``None``.
+    """
+
+    path: str
+    records: int
+    chained: bool
+    head: str | None
+    first_bad: int | None
+    unit: str
+    problem: str | None
+
+    @property
+    def intact(self) -> bool:
+        """Whether the log is chained and no record breaks the chain."""
+        return self.chained and self.first_bad is None
+
+    def __str__(self) -> str:
+        if self.first_bad is not None:
+            return f"{self.path}, {self.unit} {self.first_bad}: {self.problem}"
+        if not self.chained:
+            return (f"{self.path}: unchained ({self.records} records): no tamper evidence; "
+                    "`negotiation upgrade` adds a hash chain")
+        return f"{self.path}: {self.records} records, hash chain intact; head {self.head}"
+
+
+def verify_records(path: str, records: Iterable[tuple[int, Any]], *, unit: str = "line",
+                   head: str | None = None) -> Verification:
+    """Check the hash chain of ``records``: (line or record number, parsed JSON value) pairs in order.
+
+    Args:
+        path: Named in the result.
+        records: Each record's number and its decoded JSON (anything: a
+            non-object is a break).
+        unit: What the numbers count.
+        head: A hash known from elsewhere (a published head): the chain
+            must contain it, else the log was cut or rewritten.
+
+    Returns:
+        The :class:`Verification`. A log is chained when its first record
+        carries a hash; then every record must carry the right one.
+    """
+    previous = GENESIS
+    count = 0
+    chained = False
+    seen_head = head is None
+    last_number = 0
+    for number, record in records:
+        count += 1
+        last_number = number
+        carried = record.get(HASH_FIELD) if isinstance(record, dict) else None
+        if count == 1:
+            chained = carried is not None
+        if not chained:
+            if carried is not None:
+                return _broken(path, count, unit, number, "carries a hash, but the first record does not",
+                               chained=False)
+            continue
+        if not isinstance(record, dict):
+            return _broken(path, count, unit, number, "not a JSON object")
+        if carried is None:
+            return _broken(path, count, unit, number, "has no hash, but the log is chained (inserted?)")
+        expected = record_hash(previous, record)
+        if carried != expected:
+            return _broken(path, count, unit, number,
+                           "hash does not match: this record or the one before was edited, removed, "
+                           "inserted or moved")
+        previous = carried
+        seen_head = seen_head or carried == head
+    if not seen_head:
+        return _broken(path, count, unit, last_number + 1,
+                       f"the chain does not contain head {head}: records were removed from the end, or rewritten",
+                       chained=chained)
+    return Verification(path=path, records=count, chained=chained, head=previous if chained else None,
+                        first_bad=None, unit=unit, problem=None)
+
+
+def _broken(path: str, count: int, unit: str, number: int, problem: str, *, chained: bool = True) -> Verification:
+    return Verification(path=path, records=count, chained=chained, head=None, first_bad=number, unit=unit,
+                        problem=problem)

@@ -1,0 +1,217 @@
+"""An append-only event store in a SQLite database (the standard library's ``sqlite3``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ._chain import GENESIS, HASH_FIELD, record_hash
+from ._codec import Record, from_dict, to_record
+from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
+from ._iso import parse_instant
+from ._jsonl_store import checked_items
+
+__all__ = ["SQLITE_SUFFIXES", "SqliteStore"]
+
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+"""File name endings that mean a SQLite store; any other ending means JSON Lines."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,         -- 1, 2, 3, ... in the order of appending
+    event_id TEXT UNIQUE,            -- NULL only for an opaque record without one
+    type TEXT NOT NULL,
+    version INTEGER,
+    effective TEXT,                  -- valid time, YYYY-MM-DD (sorts as dates)
+    recorded_us INTEGER,             -- transaction time, microseconds since 1970-01-01T00:00Z
+    record TEXT NOT NULL,            -- the stored record as JSON, without the chain field
+    hash TEXT NOT NULL               -- the chain hash (events/_chain.py)
+);
+CREATE INDEX IF NOT EXISTS records_recorded ON records (recorded_us);
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+BEGIN SELECT RAISE(ABORT, 'records are append-only: UPDATE is forbidden'); END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'records are append-only: DELETE is forbidden'); END;
+"""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class SqliteStore:
+    """An event log in a SQLite database, in WAL mode, that only ever grows.
+
+    Records have sequence numbers 1, 2, 3, ...; event ids are unique;
+    triggers forbid UPDATE and DELETE. Each append is one transaction
+    (``BEGIN IMMEDIATE``), so concurrent writers, in threads or processes,
+    are serialized: nothing is lost or duplicated. Transaction times are
+    stored as integer microseconds since the epoch (UTC), so SQL compares
+    instants, not strings. Every record carries its chain hash.
+
+    Args:
+        path: The database file; created with the schema if missing (unless
+            ``create`` is false).
+        keep_unknown: Read records of unknown types or future versions as
+            :class:`OpaqueRecord` instead of raising.
+        create: Create the database if it does not exist; if false, open it
+            read-only (reading never writes to a store).
+
+    Raises:
+        FileNotFoundError: the file is missing and ``create`` is false.
+        StoreError: the file is not a SQLite database or not an event store.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, keep_unknown: bool = False, create: bool = True) -> None:
+        self._path = os.fspath(path)
+        self._keep_unknown = keep_unknown
+        if not create and not Path(self._path).is_file():
+            raise FileNotFoundError(2, "No such file", self._path)
+        if create:
+            self._db = sqlite3.connect(self._path, isolation_level=None, timeout=60.0)
+        else:
+            self._db = sqlite3.connect(f"{Path(self._path).resolve().as_uri()}?mode=ro", uri=True,
+                                       isolation_level=None, timeout=60.0)
+        try:
+            self._db.execute("PRAGMA busy_timeout = 60000")
+            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if (tables or not create) and "records" not in tables:
+                raise StoreError(f"{self._path}: not an event store (no 'records' table)")
+            if create:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = FULL")
+                self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"{self._path}: not a SQLite event store ({exc})") from exc
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def path(self) -> str:
+        """The database file."""
+        return self._path
+
+    @property
+    def version(self) -> int:
+        """How many records the store holds now (0 for an empty store)."""
+        row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        """Close the connection (the store may not be used after)."""
+        self._db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def raw(self, *, after: int = 0) -> Iterator[tuple[int, Any]]:
+        """Yield (sequence number, stored record as parsed JSON, chain field included) after ``after``."""
+        rows = self._db.execute("SELECT seq, record, hash FROM records WHERE seq > ? ORDER BY seq", (after,))
+        for seq, text, carried in rows:
+            try:
+                record = json.loads(text)
+            except ValueError:
+                yield seq, None
+                continue
+            if isinstance(record, dict):
+                record[HASH_FIELD] = carried
+            yield seq, record
+
+    def scan(self, *, after: int = 0) -> Iterator[tuple[int, Record | DecodeError]]:
+        """Yield (sequence number, record or its error) after ``after``, collecting rather than raising."""
+        for seq, record in self.raw(after=after):
+            try:
+                if record is None:
+                    raise DecodeError("malformed JSON in the record column")
+                yield seq, from_dict(record, keep_unknown=self._keep_unknown)
+            except DecodeError as exc:
+                yield seq, exc.located(path=self._path, line=seq, unit="record")
+
+    def read(self, *, after: int = 0) -> Iterator[Record]:
+        """Yield the stored records after the first ``after``, in sequence order.
+
+        Raises:
+            DecodeError: a stored record does not decode; names the record's
+                sequence number.
+            StoreError: ``after`` is negative.
+        """
+        if type(after) is not int or after < 0:
+            raise StoreError(f"{self._path}: after must be a non-negative integer, got {after!r}")
+        for _, item in self.scan(after=after):
+            if isinstance(item, DecodeError):
+                raise item
+            yield item
+
+    def append(self, events: Iterable[Record], *, expected_version: int | None = None) -> int:
+        """Append events (and kept opaque records) in one transaction, all or nothing.
+
+        An event whose id is already stored with the same content is skipped
+        (a retried append is harmless).
+
+        Args:
+            events: What to append, in order.
+            expected_version: The version the caller last saw; if the store
+                has moved past it, nothing is written.
+
+        Returns:
+            The store's new version.
+
+        Raises:
+            ConcurrencyError: ``expected_version`` is not the store's version.
+            DuplicateEventError: an id is stored (or repeated in ``events``)
+                with different content.
+            TypeError: an item is not an event or opaque record.
+        """
+        records = [to_record(item) for item in checked_items(events)]
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            seq, previous = db.execute("SELECT COALESCE(MAX(seq), 0), "
+                                       "(SELECT hash FROM records ORDER BY seq DESC LIMIT 1) FROM records").fetchone()
+            if expected_version is not None and expected_version != seq:
+                raise ConcurrencyError(path=self._path, expected=expected_version, actual=seq)
+            previous = previous or GENESIS
+            for record in records:
+                text = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+                event_id = record.get("event_id") if isinstance(record.get("event_id"), str) else None
+                if event_id is not None:
+                    stored = db.execute("SELECT seq, record FROM records WHERE event_id = ?", (event_id,)).fetchone()
+                    if stored is not None:
+                        if stored[1] != text:
+                            raise DuplicateEventError(path=self._path, event_id=event_id, where=f"record {stored[0]}")
+                        continue
+                previous = record_hash(previous, record)
+                seq += 1
+                db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (seq, event_id, str(record.get("type")), _integer(record.get("v")),
+                            _text(record.get("effective")), _microseconds(record.get("recorded")), text, previous))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return int(seq)
+
+
+def _integer(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _microseconds(value: Any) -> int | None:
+    """An ISO instant as integer microseconds since the epoch; ``None`` if it is not one (an opaque record)."""
+    try:
+        delta = parse_instant(value) - _EPOCH
+    except (TypeError, ValueError):
+        return None
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -1,0 +1,132 @@
+"""The event store contract, and reading or checking a log in either format by its file name."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Literal, Protocol, overload, runtime_checkable
+
+from ._chain import Verification, verify_records
+from ._codec import LogCheck, Record, _read_text, check_jsonl, read_jsonl, split_lines, parse_line
+from ._errors import DecodeError
+from ._jsonl_store import JsonlStore
+from ._revisions import AnyEvent
+from ._sqlite_store import SQLITE_SUFFIXES, SqliteStore
+
+__all__ = ["EventStore", "check_log", "is_sqlite", "open_store", "read_log", "verify_log"]
+
+
+@runtime_checkable
+class EventStore(Protocol):
+    """What every event store does (:class:`JsonlStore`, :class:`SqliteStore`).
+
+    * ``version``: how many records it holds (0 when empty).
+    * ``read(after=n)``: the records after the first ``n``, in append order.
+    * ``append(events, expected_version=v)``: add records at the end, all or
+      nothing, durably; an event already stored with the same content is
+      skipped; returns the new version. With ``expected_version``, raises
+      :class:`ConcurrencyError` (writing nothing) if the store is not at
+      ``v``. An id stored with other content raises
+      :class:`DuplicateEventError`, writing nothing.
+    """
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    def read(self, *, after: int = 0) -> Iterator[Record]: ...
+
+    def append(self, events: Iterable[Record], *, expected_version: int | None = None) -> int: ...
+
+
+def is_sqlite(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a SQLite store (ends in .sqlite, .sqlite3 or .db); else it is JSON Lines."""
+    return Path(path).suffix.lower() in SQLITE_SUFFIXES
+
+
+def open_store(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> JsonlStore | SqliteStore:
+    """Open (or create) the store at ``path``, choosing the format by its file name.
+
+    Raises:
+        DecodeError: a JSON Lines log has a bad line (see :class:`JsonlStore`).
+        StoreError: the file is not an event store.
+        OSError: the file cannot be read.
+    """
+    if is_sqlite(path):
+        return SqliteStore(path, keep_unknown=keep_unknown)
+    return JsonlStore(path, keep_unknown=keep_unknown)
+
+
+@overload
+def read_log(path: str | os.PathLike[str], *, keep_unknown: Literal[False] = ...) -> tuple[AnyEvent, ...]: ...
+@overload
+def read_log(path: str | os.PathLike[str], *, keep_unknown: bool) -> tuple[Record, ...]: ...
+def read_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> tuple[Record, ...]:
+    """Read a whole log, JSON Lines or SQLite by its file name, without changing it.
+
+    Raises:
+        FileNotFoundError: there is no such file (a store is never created by reading).
+        DecodeError: at the first record that does not decode.
+        StoreError: a ``.sqlite`` file is not an event store.
+    """
+    if not is_sqlite(path):
+        return read_jsonl(path, keep_unknown=keep_unknown)
+    with SqliteStore(path, keep_unknown=keep_unknown, create=False) as store:
+        return tuple(store.read())
+
+
+def check_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> LogCheck:
+    """Decode every record of a log that can be, collecting an error for each other one.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        StoreError: a ``.sqlite`` file is not an event store.
+        OSError: the file cannot be read.
+    """
+    if not is_sqlite(path):
+        return check_jsonl(path, keep_unknown=keep_unknown)
+    good: list[Record] = []
+    numbers: list[int] = []
+    bad: list[DecodeError] = []
+    with SqliteStore(path, keep_unknown=keep_unknown, create=False) as store:
+        for seq, item in store.scan():
+            if isinstance(item, DecodeError):
+                bad.append(item)
+            else:
+                good.append(item)
+                numbers.append(seq)
+    return LogCheck(events=tuple(good), lines=tuple(numbers), errors=tuple(bad))
+
+
+def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> Verification:
+    """Check a log's hash chain (see ``events/_chain.py``) without decoding its events.
+
+    Args:
+        path: A JSON Lines or SQLite log.
+        head: A hash kept from earlier: the chain must still contain it.
+
+    Returns:
+        The :class:`Verification`: intact, unchained, or the first record
+        that breaks the chain, by its line (JSON Lines) or record number
+        (SQLite). A line that is not JSON breaks the chain there.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        StoreError: a ``.sqlite`` file is not an event store.
+    """
+    name = os.fspath(path)
+    if is_sqlite(path):
+        with SqliteStore(path, create=False) as store:
+            return verify_records(name, store.raw(), unit="record", head=head)
+    return verify_records(name, _parsed_lines(name), head=head)
+
+
+def _parsed_lines(path: str) -> Iterator[tuple[int, object]]:
+    for number, line, _ in split_lines(_read_text(path)):
+        try:
+            yield number, parse_line(line, path, number)
+        except DecodeError:
+            yield number, None

@@ -1,0 +1,94 @@
+"""The ``negotiation`` subcommands that look after log files: verify, upgrade, convert, repair.
+
+Each takes a JSON Lines (``.jsonl``) or SQLite (``.sqlite``, ``.sqlite3``,
+``.db``) log, by its file name, and returns an exit code: 0 success, 1 a bad
+or broken log (nothing changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+import events
+
+__all__ = ["LOG_COMMANDS", "add_log_commands"]
+
+_EXIT_OK = 0
+_EXIT_INVALID = 1
+
+
+def add_log_commands(commands: Any) -> None:
+    """Add verify, upgrade, convert and repair to an argparse subparsers object."""
+    verify = commands.add_parser(
+        "verify", help="check a log's hash chain (tamper evidence)",
+        description="Check the hash chain of a log: report the first edited, removed, inserted or moved "
+                    "record by its line (or record number), or that the log is unchained. Exit 0 only "
+                    "when the chain is intact.")
+    verify.add_argument("log", metavar="LOG", help="a .jsonl or .sqlite event log")
+    verify.add_argument("--head", metavar="HASH", help="a head hash kept from earlier; the chain must contain it")
+
+    upgrade = commands.add_parser(
+        "upgrade", help="rewrite a log at current event versions, with a hash chain",
+        description="Rewrite LOG with every event at its current version and a hash chain, after "
+                    "keeping a copy as LOG.bak. Reading never rewrites a log; only this does.")
+    upgrade.add_argument("log", metavar="LOG", help="a .jsonl or .sqlite event log")
+    _keep_unknown(upgrade)
+
+    convert = commands.add_parser(
+        "convert", help="copy a log into a new file of the other format",
+        description="Copy every record of SOURCE into TARGET, a new file; each format follows its file "
+                    "name (.jsonl, or .sqlite/.sqlite3/.db). TARGET is never overwritten.")
+    convert.add_argument("log", metavar="SOURCE", help="the log to read")
+    convert.add_argument("target", metavar="TARGET", help="the new log to write")
+    _keep_unknown(convert)
+
+    repair = commands.add_parser(
+        "repair", help="remove a torn last line left by an interrupted write",
+        description="If the last line of a JSON Lines log has no line end and does not decode (a write "
+                    "was interrupted), cut it off after keeping a copy as LOG.bak. Nothing else is changed.")
+    repair.add_argument("log", metavar="LOG", help="a .jsonl event log")
+
+
+def _keep_unknown(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--keep-unknown", action="store_true",
+                        help="keep records of unknown types or future versions as they are, instead of refusing")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    if args.head is not None and not events.is_sqlite(args.log) and len(args.head) != 64:
+        print(f"negotiation: error: --head must be 64 hex digits, got {args.head!r}", file=sys.stderr)
+        return _EXIT_INVALID
+    found = events.verify_log(args.log, head=args.head)
+    if found.intact:
+        print(found)
+        return _EXIT_OK
+    print(f"negotiation: {'error' if found.first_bad is not None else 'warning'}: {found}", file=sys.stderr)
+    return _EXIT_INVALID
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    backup = events.upgrade(args.log, keep_unknown=args.keep_unknown)
+    print(f"{args.log}: rewritten at current versions with a hash chain; the old log is kept as {backup}")
+    return _EXIT_OK
+
+
+def _convert(args: argparse.Namespace) -> int:
+    count = events.convert(args.log, args.target, keep_unknown=args.keep_unknown)
+    print(f"{args.target}: {count} records copied from {args.log}")
+    return _EXIT_OK
+
+
+def _repair(args: argparse.Namespace) -> int:
+    done = events.repair(args.log)
+    if done is None:
+        print(f"{args.log}: the last line is whole; nothing to repair")
+    else:
+        print(f"{args.log}: removed the torn line {done.line} ({done.removed} bytes); "
+              f"the log as it was is kept as {done.backup}")
+    return _EXIT_OK
+
+
+LOG_COMMANDS = {"verify": _verify, "upgrade": _upgrade, "convert": _convert, "repair": _repair}
+"""Each log subcommand's handler: parsed arguments to exit code."""
