@@ -22,8 +22,7 @@ def _run(name, *args, cwd):
 def test_example_runs(script, tmp_path):
     """The example exits 0 and prints something, run from an unrelated folder (temporary files go under it)."""
     done = subprocess.run([sys.executable, str(script)], check=False, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120,
-                          env={**os.environ, "TMPDIR": str(tmp_path)})
+                          timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert (0, "") == (done.returncode, done.stderr)
     assert done.stdout.strip()
 
