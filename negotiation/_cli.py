@@ -190,8 +190,8 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
     if args.imposer is not None:
         rows = [tariff_row(state, args.imposer, args.target, args.product) for _, state in states]
         labels = sorted({label for row in rows for label in row["layers"]})
-        flat = [{"date": row["date"], "total": row["total"],
-                 **{label: row["layers"].get(label) for label in labels}} for row in rows]
+        flat: list[dict[str, Any]] = [{"date": row["date"], "total": row["total"],
+                                       **{label: row["layers"].get(label) for label in labels}} for row in rows]
     else:
         totals = [(day, pair_totals(state)) for day, state in states]
         labels = sorted({label for _, row in totals for label in row})
