@@ -252,7 +252,11 @@ def talks_rows(state: NegotiationState) -> list[TalksRow]:
 
 
 def licence_rows(state: NegotiationState) -> list[LicenceRow]:
-    """Every export-licence approval in force in the state, in fold order."""
+    """Every export-licence approval effective by the state's date (as known at its ``known_at``), in fold order.
+
+    For ``seeds/us-china-2025.jsonl`` from 2025-06-07: China's rare-earth
+    approvals, ``items`` ``("rare earths",)``, ``count`` ``None`` (not disclosed).
+    """
     return [
         {
             "event_id": approval.event_id,
