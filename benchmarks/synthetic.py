@@ -14,7 +14,7 @@ order (the order an append-only store holds them).
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +49,7 @@ _MIX = (
 
 
 def _instant(day: date, minute: int) -> datetime:
-    return datetime.combine(day, time(), timezone.utc) + timedelta(minutes=minute)
+    return datetime.combine(day, time(), UTC) + timedelta(minutes=minute)
 
 
 class _Generator:
@@ -90,11 +90,11 @@ class _Generator:
         made = getattr(self, f"_{kind}")(day, common)
         if made is None:
             made = self._statement(day, common)
-        return made  # type: ignore[no-any-return]
+        return made
 
-    def _later(self, common: dict[str, object], *referents: datetime) -> dict[str, object]:
+    def _later(self, common: dict[str, Any], *referents: datetime) -> dict[str, Any]:
         """``common`` recorded no earlier than every referent."""
-        return {**common, "recorded": max((common["recorded"], *referents))}  # type: ignore[type-var]
+        return {**common, "recorded": max((common["recorded"], *referents))}
 
     @staticmethod
     def _recent(table: dict[str, tuple[Any, ...]], day: date, *, limit: int = 20, dated: bool = False) -> list[str]:
@@ -115,7 +115,7 @@ class _Generator:
         key = self.rng.choice(candidates)
         return key, self.accords[key][2]
 
-    def _tariff(self, day: date, common: dict[str, object]) -> events.TariffChanged:
+    def _tariff(self, day: date, common: dict[str, Any]) -> events.TariffChanged:
         rng = self.rng
         imposer, target, measure, scope = rng.choice(self.layer_keys)
         rate = Decimal(0) if rng.random() < 0.04 else rng.choice(_RATES)
@@ -126,73 +126,74 @@ class _Generator:
         accord = self._open_accord(day) if rng.random() < 0.05 else None
         if accord is not None:
             common = self._later(common, accord[1])
-        event = events.TariffChanged(**common, imposer=imposer, target=target, measure=measure, scope=scope,  # type: ignore[arg-type]
+        event = events.TariffChanged(**common, imposer=imposer, target=target, measure=measure, scope=scope,
                                      rate=rate, suspension=suspension, accord_id=accord and accord[0])
         self.tariffs.append(event)
         return event
 
-    def _correction(self, day: date, common: dict[str, object]) -> events.EventCorrected | None:
+    def _correction(self, day: date, common: dict[str, Any]) -> events.EventCorrected | None:
         if not self.tariffs:
             return None
         fact = self.rng.choice(self.tariffs[-5000:])
         replacement = attrs.evolve(fact, rate=fact.rate + 1, note="rate corrected")
-        return events.EventCorrected(**self._later(common, fact.recorded), corrects=fact.event_id,  # type: ignore[arg-type]
+        return events.EventCorrected(**self._later(common, fact.recorded), corrects=fact.event_id,
                                      replacement=replacement)
 
-    def _retraction(self, day: date, common: dict[str, object]) -> events.EventRetracted | None:
+    def _retraction(self, day: date, common: dict[str, Any]) -> events.EventRetracted | None:
         if not self.retractable:
             return None
         fact = self.retractable.pop(self.rng.randrange(len(self.retractable)))
-        return events.EventRetracted(**self._later(common, fact.recorded), retracts=fact.event_id)  # type: ignore[arg-type]
+        return events.EventRetracted(**self._later(common, fact.recorded), retracts=fact.event_id)
 
-    def _accord(self, day: date, common: dict[str, object]) -> events.AccordReached:
+    def _accord(self, day: date, common: dict[str, Any]) -> events.AccordReached:
         parties = tuple(self.rng.sample(_PARTIES, 2))
         window = self.rng.choice((None, 90, 90, 180))
-        event = events.AccordReached(**common, accord_id=f"accord-{common['event_id']}",  # type: ignore[arg-type]
+        event = events.AccordReached(**common, accord_id=f"accord-{common['event_id']}",
                                      title=f"Joint statement {parties[0]}-{parties[1]}", parties=parties,
                                      commitments=tuple(events.Commitment(party=p, text="lower tariffs") for p in parties),
                                      window_days=window)
         self.accords[event.accord_id] = (day, event.window_closes, event.recorded)
         return event
 
-    def _extension(self, day: date, common: dict[str, object]) -> events.AccordExtended | None:
+    def _extension(self, day: date, common: dict[str, Any]) -> events.AccordExtended | None:
         candidates = self._recent(self.accords, day, dated=True)
         if not candidates:
             return None
         key = self.rng.choice(candidates)
         _changed, deadline, recorded = self.accords[key]
-        new = min(max(deadline, day) + timedelta(days=self.rng.randrange(30, 120)), events.LATEST)  # type: ignore[type-var]
+        assert deadline is not None  # candidates have one
+        new = min(max(deadline, day) + timedelta(days=self.rng.randrange(30, 120)), events.LATEST)
         self.accords[key] = (day, new, recorded)  # changed today: not extended again until tomorrow
-        return events.AccordExtended(**self._later(common, recorded), accord_id=key, deadline=new)  # type: ignore[arg-type]
+        return events.AccordExtended(**self._later(common, recorded), accord_id=key, deadline=new)
 
-    def _talks(self, day: date, common: dict[str, object]) -> events.TalksScheduled:
+    def _talks(self, day: date, common: dict[str, Any]) -> events.TalksScheduled:
         starts = day + timedelta(days=self.rng.randrange(3, 30))
-        event = events.TalksScheduled(**common, talks_id=f"talks-{common['event_id']}", venue="Geneva",  # type: ignore[arg-type]
+        event = events.TalksScheduled(**common, talks_id=f"talks-{common['event_id']}", venue="Geneva",
                                       parties=tuple(self.rng.sample(_PARTIES, 2)), starts=starts,
                                       ends=starts + timedelta(days=1))
         self.talks[event.talks_id] = (day, event.recorded)
         return event
 
-    def _delegation(self, day: date, common: dict[str, object]) -> events.DelegationNamed | None:
+    def _delegation(self, day: date, common: dict[str, Any]) -> events.DelegationNamed | None:
         candidates = self._recent(self.talks, day)
         if not candidates:
             return None
         key = self.rng.choice(candidates)
         members = (events.Delegate(name=f"Minister {common['event_id']}", office="Trade Minister", leads=True),
                    events.Delegate(name=f"Deputy {common['event_id']}", office="Vice Minister"))
-        return events.DelegationNamed(**self._later(common, self.talks[key][1]), talks_id=key,  # type: ignore[arg-type]
+        return events.DelegationNamed(**self._later(common, self.talks[key][1]), talks_id=key,
                                       party=self.rng.choice(_PARTIES), members=members)
 
-    def _held(self, day: date, common: dict[str, object]) -> events.TalksHeld | None:
+    def _held(self, day: date, common: dict[str, Any]) -> events.TalksHeld | None:
         candidates = self._recent(self.talks, day)
         if not candidates:
             return None
         key = self.rng.choice(candidates)
-        return events.TalksHeld(**self._later(common, self.talks[key][1]), talks_id=key, venue="London",  # type: ignore[arg-type]
+        return events.TalksHeld(**self._later(common, self.talks[key][1]), talks_id=key, venue="London",
                                 parties=("CHN", "USA"), starts=day - timedelta(days=1), ends=day,
                                 outcome="framework agreed")
 
-    def _control(self, day: date, common: dict[str, object]) -> events.ExportControlChanged:
+    def _control(self, day: date, common: dict[str, Any]) -> events.ExportControlChanged:
         rng = self.rng
         candidates = self._recent(self.controls, day, limit=50)
         action = rng.choice((events.ControlAction.SUSPENDED, events.ControlAction.LIFTED)) if candidates and rng.random() < 0.4 \
@@ -200,7 +201,7 @@ class _Generator:
         until = None
         if action is events.ControlAction.IMPOSED:
             key = f"control-{common['event_id']}"
-            self.controls[key] = (day, common["recorded"])  # type: ignore[assignment]
+            self.controls[key] = (day, common["recorded"])
         else:
             key = rng.choice(candidates)
             common = self._later(common, self.controls[key][1])
@@ -209,31 +210,31 @@ class _Generator:
             else:
                 until = min(day + timedelta(days=rng.randrange(30, 180)), events.LATEST)
                 self.controls[key] = (day, self.controls[key][1])  # changed today: untouched until tomorrow
-        return events.ExportControlChanged(**common, issuer=rng.choice(_PARTIES), control_id=key, action=action,  # type: ignore[arg-type]
+        return events.ExportControlChanged(**common, issuer=rng.choice(_PARTIES), control_id=key, action=action,
                                            items=(rng.choice(_COMMODITIES),), until=until)
 
-    def _licences(self, day: date, common: dict[str, object]) -> events.ExportLicencesApproved:
-        event = events.ExportLicencesApproved(**common, issuer=self.rng.choice(_PARTIES),  # type: ignore[arg-type]
+    def _licences(self, day: date, common: dict[str, Any]) -> events.ExportLicencesApproved:
+        event = events.ExportLicencesApproved(**common, issuer=self.rng.choice(_PARTIES),
                                               items=(self.rng.choice(_COMMODITIES),),
                                               count=self.rng.choice((None, self.rng.randrange(1, 500))))
         self.retractable.append(event)
         return event
 
-    def _trade(self, day: date, common: dict[str, object]) -> events.TradeDataReleased:
+    def _trade(self, day: date, common: dict[str, Any]) -> events.TradeDataReleased:
         previous = day.replace(day=1) - timedelta(days=1)
-        return events.TradeDataReleased(**common, reporter=self.rng.choice(_PARTIES),  # type: ignore[arg-type]
+        return events.TradeDataReleased(**common, reporter=self.rng.choice(_PARTIES),
                                         period=f"{previous.year}-{previous.month:02d}",
                                         exports_yoy=Decimal(self.rng.randrange(-200, 300)) / 10,
                                         imports_yoy=Decimal(self.rng.randrange(-200, 300)) / 10)
 
-    def _statement(self, day: date, common: dict[str, object]) -> events.StatementIssued:
-        event = events.StatementIssued(**common, party=self.rng.choice(_PARTIES), speaker="Spokesperson",  # type: ignore[arg-type]
+    def _statement(self, day: date, common: dict[str, Any]) -> events.StatementIssued:
+        event = events.StatementIssued(**common, party=self.rng.choice(_PARTIES), speaker="Spokesperson",
                                        summary="Welcomes the progress of the talks")
         self.retractable.append(event)
         return event
 
-    def _leaders(self, day: date, common: dict[str, object]) -> events.LeadersSpoke:
-        return events.LeadersSpoke(**common, parties=tuple(self.rng.sample(_PARTIES, 2)),  # type: ignore[arg-type]
+    def _leaders(self, day: date, common: dict[str, Any]) -> events.LeadersSpoke:
+        return events.LeadersSpoke(**common, parties=tuple(self.rng.sample(_PARTIES, 2)),
                                    leaders=("Leader A", "Leader B"), mode=events.ContactMode.CALL)
 
 
