@@ -34,13 +34,14 @@ from ._errors import (
     StoreError,
     TornTailError,
 )
+from ._iso import parse_date, parse_instant
 from ._jsonl_store import JsonlStore
 from ._maintenance import Repair, convert, repair, upgrade
 from ._opaque import OpaqueRecord
+from ._revisions import EVENT_TYPES, AnyEvent, EventCorrected, EventRetracted
 from ._sqlite_store import SqliteStore
 from ._store import EventStore, check_log, is_sqlite, open_store, read_log, verify_log
 from ._upcasting import UnknownRecordError
-from ._iso import parse_date, parse_instant
 from ._validators import EARLIEST, LATEST, is_hs_code, is_party_code
 from ._values import (
     ALL_GOODS,
@@ -52,7 +53,6 @@ from ._values import (
     Source,
     Suspension,
 )
-from ._revisions import EVENT_TYPES, AnyEvent, EventCorrected, EventRetracted
 from ._vocabulary import (
     FACT_TYPES,
     AccordExtended,
@@ -61,10 +61,10 @@ from ._vocabulary import (
     DelegationNamed,
     Event,
     ExportControlChanged,
+    ExportLicencesApproved,
     Fact,
     LayerKey,
     LeadersSpoke,
-    ExportLicencesApproved,
     StatementIssued,
     TalksHeld,
     TalksScheduled,

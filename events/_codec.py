@@ -45,11 +45,11 @@ from cattrs.gen import make_dict_structure_fn
 
 from ._chain import GENESIS, HASH_FIELD, is_hash, record_hash
 from ._errors import DecodeError, EventsError, TornTailError
-from ._opaque import OpaqueRecord
-from ._upcasting import UPCASTING, UnknownRecordError
 from ._iso import parse_date, parse_instant
-from ._values import ALL_GOODS, Scope
+from ._opaque import OpaqueRecord
 from ._revisions import EVENT_TYPES, AnyEvent
+from ._upcasting import UPCASTING, UnknownRecordError
+from ._values import ALL_GOODS, Scope
 from ._vocabulary import Event, Fact
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "loads_jsonl",
     "parse_line",
     "read_jsonl",
+    "read_text",
     "replace_atomically",
     "scan_jsonl",
     "split_lines",
@@ -348,9 +349,7 @@ def split_lines(text: str) -> Iterator[tuple[int, str, bool]]:
 
     A leading byte-order mark is dropped; LF and CRLF endings are accepted.
     """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = text.split("\n")
+    lines = text.removeprefix("\ufeff").split("\n")
     for number, line in enumerate(lines, start=1):
         line = line.removesuffix("\r")
         if line.strip():
@@ -442,7 +441,7 @@ def check_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> 
     good: list[Record] = []
     lines: list[int] = []
     bad: list[DecodeError] = []
-    for number, _, item in scan_jsonl(_read_text(path), os.fspath(path), keep_unknown):
+    for number, _, item in scan_jsonl(read_text(path), os.fspath(path), keep_unknown):
         if isinstance(item, DecodeError):
             bad.append(item)
         else:
@@ -475,7 +474,7 @@ def dumps_jsonl(events: Iterable[Record]) -> str:
     return encode_lines(map(to_record, events))[0]
 
 
-def _read_text(path: str | os.PathLike[str]) -> str:
+def read_text(path: str | os.PathLike[str]) -> str:
     """The file's text; bytes that are not UTF-8 become lone surrogates, refused per line."""
     return Path(path).read_bytes().decode("utf-8", errors="surrogateescape")
 
@@ -497,7 +496,7 @@ def read_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> t
         DecodeError: a line is not valid UTF-8 or not a valid event; the
             error names the file, the line, the event id and the field.
     """
-    return loads_jsonl(_read_text(path), path=os.fspath(path), keep_unknown=keep_unknown)
+    return loads_jsonl(read_text(path), path=os.fspath(path), keep_unknown=keep_unknown)
 
 
 def write_jsonl(path: str | os.PathLike[str], events: Iterable[Record]) -> None:

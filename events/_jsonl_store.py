@@ -93,11 +93,9 @@ class JsonlStore:
             return
         with open(self._path, "rb") as stream:
             text = stream.read().decode("utf-8", errors="surrogateescape")
-        count = 0
-        for _, _, item in scan_jsonl(text, self._path, self._keep_unknown):
+        for count, (_, _, item) in enumerate(scan_jsonl(text, self._path, self._keep_unknown), start=1):
             if isinstance(item, DecodeError):
                 raise item
-            count += 1
             if count > after:
                 yield item
 
@@ -140,11 +138,11 @@ class JsonlStore:
                 data = (b"" if self._ends_with_newline else b"\n") + text.encode("utf-8")
                 _write_all(fd, data, self._size)
                 self._size += len(data)
-                self._lines += text.count("\n") + (0 if self._ends_with_newline else 1)
                 self._ends_with_newline = True
-                for record in fresh:
+                for line, record in enumerate(fresh, start=self._lines + 1):
                     self._version += 1
-                    self._index(record, self._lines)
+                    self._index(record, line)
+                self._lines += len(fresh)
                 self._head, self._chained = head, chained
                 return self._version
         finally:
@@ -152,7 +150,8 @@ class JsonlStore:
 
     def _fresh(self, records: list[dict[str, object]]) -> list[dict[str, object]]:
         """The records not stored yet; raises DuplicateEventError for a changed one."""
-        fresh, batch = [], {}
+        fresh: list[dict[str, object]] = []
+        batch: dict[str, tuple[int, bytes]] = {}
         for record in records:
             event_id = record.get("event_id")
             if not isinstance(event_id, str):
@@ -184,8 +183,6 @@ class JsonlStore:
             raise StoreError(f"{self._path}: another writer appended after an unterminated line")
         stream.seek(self._size)
         text = stream.read(size - self._size).decode("utf-8", errors="surrogateescape")
-        if self._size:
-            text = text.removeprefix("\ufeff")  # a mark is dropped only at the start of the file
         for number, raw, item in scan_jsonl(text, self._path, self._keep_unknown):
             number += self._lines
             if isinstance(item, DecodeError):

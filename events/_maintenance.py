@@ -14,7 +14,7 @@ from pathlib import Path
 
 from attrs import frozen
 
-from ._codec import Record, parse_line, from_dict, write_jsonl
+from ._codec import Record, from_dict, parse_line, write_jsonl
 from ._errors import DecodeError, StoreError
 from ._sqlite_store import SqliteStore
 from ._store import is_sqlite, read_log, verify_log

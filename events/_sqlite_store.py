@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from ._chain import GENESIS, HASH_FIELD, record_hash
 from ._codec import Record, from_dict, to_record
@@ -106,7 +106,7 @@ class SqliteStore:
         """Close the connection (the store may not be used after)."""
         self._db.close()
 
-    def __enter__(self) -> SqliteStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Literal, Protocol, overload, runtime_checkable
 
 from ._chain import Verification, verify_records
-from ._codec import LogCheck, Record, _read_text, check_jsonl, read_jsonl, split_lines, parse_line
+from ._codec import (
+    LogCheck,
+    Record,
+    check_jsonl,
+    parse_line,
+    read_jsonl,
+    read_text,
+    split_lines,
+)
 from ._errors import DecodeError
 from ._jsonl_store import JsonlStore
 from ._revisions import AnyEvent
@@ -125,7 +133,7 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> Veri
 
 
 def _parsed_lines(path: str) -> Iterator[tuple[int, object]]:
-    for number, line, _ in split_lines(_read_text(path)):
+    for number, line, _ in split_lines(read_text(path)):
         try:
             yield number, parse_line(line, path, number)
         except DecodeError:

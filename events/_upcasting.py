@@ -23,7 +23,7 @@ from typing import Any
 from ._errors import DecodeError
 from ._revisions import EVENT_TYPES
 
-__all__ = ["UnknownRecordError", "Upcasting", "UPCASTING"]
+__all__ = ["UPCASTING", "UnknownRecordError", "Upcasting"]
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns a record's fields at version N into its fields at version N + 1 (no ``type``/``v``)."""

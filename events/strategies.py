@@ -29,8 +29,8 @@ except ImportError as exc:  # pragma: no cover - exercised without hypothesis on
         "e.g. pip install 'negotiation-state[test]'"
     ) from exc
 
-from ._values import Commitment, ControlAction, Delegate, Scope, Source, Suspension
 from ._revisions import AnyEvent, EventCorrected, EventRetracted
+from ._values import Commitment, ControlAction, Delegate, Scope, Source, Suspension
 from ._vocabulary import (
     AccordExtended,
     AccordReached,
@@ -38,8 +38,8 @@ from ._vocabulary import (
     DelegationNamed,
     Event,
     ExportControlChanged,
-    LeadersSpoke,
     ExportLicencesApproved,
+    LeadersSpoke,
     StatementIssued,
     TalksHeld,
     TalksScheduled,

@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - exercised without matplotlib on
         name=exc.name,
     ) from exc
 
-from events import AnyEvent
+from events import Record
 
 from ._rows import AccordRow, TalksRow, TariffRow, accord_rows, talks_rows, tariff_row
 from ._timeline import timeline
@@ -145,7 +145,7 @@ def draw_tariffs(
 
 
 def tariff_figure(
-    events: Iterable[AnyEvent],
+    events: Iterable[Record],
     start: date,
     end: date,
     *,

@@ -360,3 +360,17 @@ def test_every_command_reads_either_format_alike(tmp_path, seeds_dir, argv):
         assert run.returncode == 0, run.stderr
         outputs.append(run.stdout.replace(str(path), "LOG"))
     assert outputs[0] == outputs[1]
+
+
+def test_duplicate_error_names_the_stored_line(tmp_path, london):
+    """Line numbers stay right after appends, also after a last line without a line end."""
+    path = tmp_path / "log.jsonl"
+    events.write_jsonl(path, london[:2])
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    store = events.JsonlStore(path)
+    store.append(london[2:5])
+    for index in (1, 4):
+        with pytest.raises(events.DuplicateEventError, match=f"line {index + 1}\\)"):
+            store.append([attrs.evolve(london[index], note="changed")])
+        with pytest.raises(events.DuplicateEventError, match=f"line {index + 1}\\)"):
+            events.JsonlStore(path).append([attrs.evolve(london[index], note="changed")])
