@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: one writer at a time is the caller's duty
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JsonlStore", "checked_items", "content_key"]
+__all__ = ["JsonlStore", "check_expected", "checked_items", "content_key"]
 
 
 def content_key(record: dict[str, object]) -> bytes:
@@ -66,6 +66,7 @@ class JsonlStore:
         self._head: str | None = None
         self._chained: bool | None = None
         self._ends_with_newline = True
+        self._identity: tuple[int, int] | None = None
         if Path(self._path).exists():
             with open(self._path, "rb") as stream:
                 self._catch_up(stream)
@@ -119,8 +120,10 @@ class JsonlStore:
                 with different content.
             DecodeError: another writer left a line that does not decode.
             TypeError: an item is not an event or opaque record.
+            StoreError: ``expected_version`` is not ``None`` or an integer from 0.
             OSError: the write failed; the file is cut back to where it was.
         """
+        check_expected(self._path, expected_version)
         records = [to_record(item) for item in checked_items(events)]
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
         fd = os.open(self._path, flags, 0o644)
@@ -173,7 +176,12 @@ class JsonlStore:
 
     def _catch_up(self, stream: BinaryIO) -> None:
         """Read what was appended since this store last looked (by any writer)."""
-        size = os.fstat(stream.fileno()).st_size
+        status = os.fstat(stream.fileno())
+        if self._identity not in (None, (status.st_dev, status.st_ino)):
+            raise StoreError(f"{self._path}: the file was replaced (by write_jsonl, an editor, a copy) since this "
+                             "store read it; nothing was written: open the store again")
+        self._identity = (status.st_dev, status.st_ino)
+        size = status.st_size
         if size == self._size:
             return
         if size < self._size:
@@ -206,6 +214,12 @@ class JsonlStore:
 
 def _where(line: int) -> str:
     return f"line {line}" if line else "earlier in this append"
+
+
+def check_expected(path: str, expected_version: object) -> None:
+    """Refuse an ``expected_version`` that is not ``None`` or an integer from 0."""
+    if expected_version is not None and (type(expected_version) is not int or expected_version < 0):
+        raise StoreError(f"{path}: expected_version must be None or an integer from 0, got {expected_version!r}")
 
 
 def checked_items(items: Iterable[Record]) -> list[Record]:

@@ -98,10 +98,12 @@ def repair(path: str | os.PathLike[str]) -> Repair | None:
     if not data or data.endswith(b"\n"):
         return None
     keep = data.rfind(b"\n") + 1
-    tail = data[keep:].decode("utf-8", errors="surrogateescape").removesuffix("\r")
+    tail = data[keep:].decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     line = data.count(b"\n") + 1
+    if not tail.strip():
+        return None
     try:
-        from_dict(parse_line(tail.removeprefix("\ufeff")), keep_unknown=True)
+        from_dict(parse_line(tail.removesuffix("\r")), keep_unknown=True)
         return None
     except DecodeError:
         pass

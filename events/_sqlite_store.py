@@ -14,7 +14,7 @@ from ._chain import GENESIS, HASH_FIELD, record_hash
 from ._codec import Record, from_dict, to_record
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
 from ._iso import parse_instant
-from ._jsonl_store import checked_items
+from ._jsonl_store import check_expected, checked_items
 
 __all__ = ["SQLITE_SUFFIXES", "SqliteStore"]
 
@@ -169,7 +169,9 @@ class SqliteStore:
             DuplicateEventError: an id is stored (or repeated in ``events``)
                 with different content.
             TypeError: an item is not an event or opaque record.
+            StoreError: ``expected_version`` is not ``None`` or an integer from 0.
         """
+        check_expected(self._path, expected_version)
         records = [to_record(item) for item in checked_items(events)]
         db = self._db
         db.execute("BEGIN IMMEDIATE")

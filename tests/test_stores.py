@@ -374,3 +374,31 @@ def test_duplicate_error_names_the_stored_line(tmp_path, london):
             store.append([attrs.evolve(london[index], note="changed")])
         with pytest.raises(events.DuplicateEventError, match=f"line {index + 1}\\)"):
             events.JsonlStore(path).append([attrs.evolve(london[index], note="changed")])
+
+
+@pytest.mark.parametrize("expected", [-1, True, "3", 1.0])
+def test_expected_version_must_be_a_count(store_path, london, expected):
+    store = _open(store_path)
+    with pytest.raises(events.StoreError, match="expected_version"):
+        store.append(london[:1], expected_version=expected)
+    assert _open(store_path).version == 0
+
+
+def test_a_replaced_file_is_not_appended_to(tmp_path, london):
+    """A store that read one file never appends to another put in its place."""
+    path = tmp_path / "log.jsonl"
+    store = events.JsonlStore(path)
+    store.append(london[:2])
+    events.write_jsonl(path, london[:6])
+    with pytest.raises(events.StoreError, match="replaced"):
+        store.append(london[6:8])
+    assert events.read_log(path) == london[:6]
+    assert events.JsonlStore(path).append(london[6:8]) == 8
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"   ", b"\n\n  "], ids=["mark only", "blanks", "blank lines"])
+def test_repair_leaves_blank_tails_alone(tmp_path, data):
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(data)
+    assert events.repair(path) is None
+    assert path.read_bytes() == data and not (tmp_path / "log.jsonl.bak").exists()
