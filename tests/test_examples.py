@@ -23,7 +23,9 @@ def test_example_runs(script, tmp_path):
     """The example exits 0 and prints something, run from an unrelated folder (temporary files go under it)."""
     done = subprocess.run([sys.executable, str(script)], check=False, cwd=tmp_path, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
-    assert (0, "") == (done.returncode, done.stderr)
+    # A fresh matplotlib says once that it builds its font cache: a notice, not an error.
+    stderr = "".join(line for line in done.stderr.splitlines(keepends=True) if not line.startswith("Matplotlib is building"))
+    assert (0, "") == (done.returncode, stderr)
     assert done.stdout.strip()
 
 
