@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from events import AnyEvent, TradeDataReleased
+from events import Record, TradeDataReleased
 
 from ._state import NegotiationState, TariffLayer
 from ._timeline import timeline
@@ -137,7 +137,7 @@ def tariff_row(state: NegotiationState, imposer: str, target: str, product: str 
 
 
 def tariff_series(
-    events: Iterable[AnyEvent],
+    events: Iterable[Record],
     start: date,
     end: date,
     *,
@@ -212,7 +212,7 @@ def accord_rows(state: NegotiationState, accord_id: str | None = None) -> list[A
 
 
 def accord_series(
-    events: Iterable[AnyEvent],
+    events: Iterable[Record],
     start: date,
     end: date,
     *,

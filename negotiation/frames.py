@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised without pandas only
         "negotiation.frames needs pandas: install the 'pandas' extra, e.g. pip install 'negotiation-state[pandas]'"
     ) from exc
 
-from events import AnyEvent
+from events import Record
 
 from ._errors import QueryError
 from ._rows import (
@@ -93,7 +93,7 @@ def _frame(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, _Column]) ->
 
 
 def tariff_frame(
-    events: Iterable[AnyEvent],
+    events: Iterable[Record],
     start: date,
     end: date,
     *,
@@ -124,7 +124,7 @@ def tariff_frame(
 
 
 def accord_frame(
-    events: Iterable[AnyEvent],
+    events: Iterable[Record],
     start: date,
     end: date,
     *,
