@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -25,9 +25,9 @@ from events import (
     ControlAction,
     DelegationNamed,
     ExportControlChanged,
+    ExportLicencesApproved,
     Fact,
     LeadersSpoke,
-    ExportLicencesApproved,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
@@ -48,7 +48,7 @@ from ._state import (
     TariffLayer,
 )
 
-__all__ = ["Builder", "announced_by", "FACT_HANDLERS"]
+__all__ = ["FACT_HANDLERS", "Builder", "announced_by"]
 
 _SECTIONS = (
     "layers", "accords", "talks", "export_controls", "trade_data", "events", "scheduled",
@@ -78,7 +78,7 @@ def _control_on(control: ExportControl, as_of: date) -> ExportControl:
 
 def announced_by(recorded: datetime, as_of: date) -> bool:
     """Whether ``recorded`` falls on or before ``as_of`` (UTC days)."""
-    return recorded < datetime.combine(as_of + timedelta(days=1), time(), timezone.utc)
+    return recorded < datetime.combine(as_of + timedelta(days=1), time(), UTC)
 
 
 class Builder:

@@ -26,6 +26,7 @@ from ._cli_logs import LOG_COMMANDS, add_log_commands
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
 from ._explain import explain
 from ._fold import find_problems, replay
+from ._progress import progress_bar
 from ._render import render_changes, render_explanation, render_text
 from ._rows import pair_totals, tariff_row
 from ._timeline import changes, timeline
@@ -174,19 +175,20 @@ def _json(data: Any) -> str:
     return canonical_json(events.converter.unstructure(data)) + "\n"
 
 
-def _replay(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
-    state = replay(log, as_of=args.as_of, known_at=args.known_at)
+def _replay(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
+    state = replay(log, as_of=args.as_of, known_at=args.known_at, progress=progress_bar("replay", events=len(log)))
     if args.format == "json":
         return canonical_json({**state.to_dict(), "digest": state.digest}) + "\n"
     return render_text(state)
 
 
-def _timeline(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     if (args.imposer is None) != (args.target is None) or (args.product and args.imposer is None):
         raise _Usage("give both --imposer and --target (and --product only with them)")
     if args.end < args.start:
         raise _Usage(f"--to ({args.end}) is before --from ({args.start})")
-    states = timeline(log, args.start, args.end, known_at=args.known_at)
+    bar = progress_bar("timeline", events=len(log), days=(args.end - args.start).days + 1)
+    states = timeline(log, args.start, args.end, known_at=args.known_at, progress=bar)
     if args.imposer is not None:
         rows = [tariff_row(state, args.imposer, args.target, args.product) for _, state in states]
         labels = sorted({label for row in rows for label in row["layers"]})
@@ -210,28 +212,29 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
     return "".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() + "\n" for line in cells)
 
 
-def _diff(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     if args.second < args.first:
         raise _Usage(f"D2 ({args.second}) is before D1 ({args.first})")
     if args.first == events.LATEST:
         raise _Usage(f"D1 must be before {events.LATEST}")
-    found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at)
+    bar = progress_bar("diff", events=len(log), days=(args.second - args.first).days)
+    found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at, progress=bar)
     if args.format == "json":
         return _json([attrs.asdict(change, recurse=False) | {"kind": change.kind.value} for change in found])
     return render_changes(found)
 
 
-def _explain(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+def _explain(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     if (args.accord is None) == (args.imposer is None and args.target is None) or (
         args.accord is None and (args.imposer is None or args.target is None)
     ) or (args.accord is not None and args.product is not None):
         raise _Usage("give either --imposer and --target (and optionally --product), or --accord")
-    state = replay(log, as_of=args.as_of, known_at=args.known_at)
+    state = replay(log, as_of=args.as_of, known_at=args.known_at, progress=progress_bar("explain", events=len(log)))
     explanation = explain(state, imposer=args.imposer, target=args.target, product=args.product, accord_id=args.accord)
     return _json(explanation) if args.format == "json" else render_explanation(explanation)
 
 
-def _plot(args: argparse.Namespace, log: Sequence[events.AnyEvent]) -> str:
+def _plot(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     if args.end < args.start:
         raise _Usage(f"--to ({args.end}) is before --from ({args.start})")
     try:

@@ -9,13 +9,14 @@ that copies a section of the state only when it first writes to it.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timezone
 import warnings
 from typing import Any
 
 from events import (
     OpaqueRecord,
+    Record,
     EARLIEST,
     EVENT_TYPES,
     LATEST,
@@ -44,7 +45,7 @@ from ._errors import (
 from ._state import NegotiationState
 from ._versions import resolve
 
-__all__ = ["apply", "check_day", "check_query", "find_problems", "prepare", "replay"]
+__all__ = ["apply", "check_day", "check_progress", "check_query", "find_problems", "prepare", "replay", "slices"]
 
 _FOLD_ORDER = operator.attrgetter("effective", "recorded", "event_id")
 """The fold's sort key, ``Event.sort_key`` (effective, recorded, event_id), computed in C."""
@@ -102,7 +103,7 @@ def _deduplicate(
     return unique, conflicts
 
 
-def find_problems(events: Iterable[AnyEvent]) -> tuple[NegotiationError, ...]:
+def find_problems(events: Iterable[Record]) -> tuple[NegotiationError, ...]:
     """Every problem that would stop a replay of ``events``, not only the first.
 
     Returns:
@@ -189,7 +190,11 @@ def _recorded_before_referent(events: list[AnyEvent]) -> list[UnknownReferenceEr
 
 
 def replay(
-    events: Iterable[AnyEvent], *, as_of: date, known_at: datetime | None = None
+    events: Iterable[Record],
+    *,
+    as_of: date,
+    known_at: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> NegotiationState:
     """Fold a log into the state on ``as_of``, as known at ``known_at``.
 
@@ -210,6 +215,9 @@ def replay(
             are applied once.
         as_of: The valid-time date to describe.
         known_at: The transaction-time cut-off (aware), or ``None``.
+        progress: Called as ``progress(done, total)`` with the number of
+            facts folded so far and the number to fold, at most about 100
+            times, the last time with ``(total, total)``; or ``None``.
 
     Returns:
         The frozen state.
@@ -222,16 +230,48 @@ def replay(
         InconsistentEventError: an event contradicts the state before it
             (an accord reached twice, an extension that does not extend).
         QueryError: ``as_of`` is not a date from 1900-01-01 to 2999-12-31,
-            ``known_at`` is naive, or an item of ``events`` is not an event.
+            ``known_at`` is naive, ``progress`` is not callable, or an item
+            of ``events`` is not an event.
     """
     known_at = check_query(as_of, known_at)
+    check_progress(progress)
     builder, contents = prepare(events, as_of, known_at)
-    for content in contents:
-        builder.fold(content)
+    for start, stop in slices(len(contents), progress):
+        for content in contents[start:stop]:
+            builder.fold(content)
     return builder.freeze()
 
 
-def prepare(events: Iterable[AnyEvent], as_of: date, known_at: datetime | None) -> tuple[Builder, list[Any]]:
+def check_progress(progress: Any) -> None:
+    """A progress callback: ``None`` or a callable.
+
+    Raises:
+        QueryError: anything else.
+    """
+    if progress is not None and not callable(progress):
+        raise QueryError("progress", progress, "None or a callable progress(done, total)")
+
+
+def slices(total: int, progress: Callable[[int, int], None] | None) -> Iterator[tuple[int, int]]:
+    """Split ``range(total)`` into ``(start, stop)`` slices, reporting ``progress(stop, total)`` after each.
+
+    Without ``progress``, one slice and no report. With it, about 100
+    slices (fewer for short work), so reports cost nothing measurable; the
+    last report is ``(total, total)``, also when ``total`` is 0.
+    """
+    if progress is None:
+        yield 0, total
+        return
+    step = max(1, -(-total // 100))
+    for start in range(0, total, step):
+        stop = min(start + step, total)
+        yield start, stop
+        progress(stop, total)
+    if total == 0:
+        progress(0, 0)
+
+
+def prepare(events: Iterable[Record], as_of: date, known_at: datetime | None) -> tuple[Builder, list[Any]]:
     """Check and deduplicate ``events``, resolve their versions at ``known_at``.
 
     Returns:

@@ -19,18 +19,18 @@ from attrs import field, frozen
 
 from events import (
     AnyEvent,
-    is_hs_code,
-    is_party_code,
     Combination,
     Commitment,
     Delegate,
+    ExportLicencesApproved,
     LayerKey,
     LeadersSpoke,
-    ExportLicencesApproved,
     Scope,
     StatementIssued,
     Suspension,
     TradeDataReleased,
+    is_hs_code,
+    is_party_code,
 )
 
 from ._canonical import digest, state_to_dict

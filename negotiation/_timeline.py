@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, timedelta
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 
 from attrs import frozen
 
-from events import AnyEvent, TariffChanged
+from events import AnyEvent, Record, TariffChanged
 
-from ._builder import announced_by
 from ._errors import QueryError
-from ._fold import check_day, check_query, prepare
-from ._state import NegotiationState, TariffLayer
+from ._fold import check_day, check_progress, check_query, prepare, slices
+from ._state import LedgerView, NegotiationState, TariffLayer
 
 __all__ = ["Change", "ChangeKind", "changes", "timeline"]
 
 ONE_DAY = timedelta(days=1)
+_ANNOUNCED = operator.attrgetter("recorded", "event_id")
 
 
 def _days(start: date, end: date, step: timedelta, dates: Iterable[date] | None) -> list[date]:
@@ -37,13 +38,14 @@ def _days(start: date, end: date, step: timedelta, dates: Iterable[date] | None)
 
 
 def timeline(
-    events: Iterable[AnyEvent],
+    events: Iterable[Record],
     start: date,
     end: date,
     *,
     step: timedelta = ONE_DAY,
     dates: Iterable[date] | None = None,
     known_at: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[date, NegotiationState]]:
     """The state on each date from ``start`` to ``end`` (inclusive), from one forward fold.
 
@@ -59,37 +61,47 @@ def timeline(
         dates: Instead of ``step``, these dates (sorted, deduplicated; each
             from ``start`` to ``end``).
         known_at: The transaction-time cut-off, as in :func:`replay`.
+        progress: Called as ``progress(done, total)`` with the number of
+            dates produced and the number of dates, at most about 100 times,
+            the last time with ``(total, total)`` when the iterator is
+            exhausted; or ``None``.
 
     Returns:
         An iterator of ``(date, state)`` pairs, in date order. The log is
-        checked before the first pair is produced.
+        checked before the first pair is produced. The states share the
+        records that did not change between them.
 
     Raises:
-        QueryError: bad dates, step or ``known_at``.
+        QueryError: bad dates, step, ``known_at`` or ``progress``.
         ConflictingEventError, UnknownReferenceError, InconsistentEventError:
             as :func:`replay` (reference problems surface when their date
             is reached).
     """
     known_at = check_query(start, known_at)
+    check_progress(progress)
     days = _days(start, end, step, dates)
     if not days:
+        if progress is not None:
+            progress(0, 0)
         return iter(())
     builder, contents = prepare(events, days[0], known_at)
-    announced = sorted(contents, key=lambda content: (content.recorded, content.event_id))
+    announced = sorted(contents, key=_ANNOUNCED)
 
     def states() -> Iterator[tuple[date, NegotiationState]]:
         due = announce = 0
-        for day in days:
-            builder.advance(day)
-            while due < len(contents) and contents[due].effective <= day:
-                builder.fold(contents[due])
-                due += 1
-            while announce < len(announced) and announced_by(announced[announce].recorded, day):
-                content = announced[announce]
-                announce += 1
-                if content.effective > day:
-                    builder.schedule(content)
-            yield day, builder.freeze()
+        for begin, stop in slices(len(days), progress):
+            for day in days[begin:stop]:
+                builder.advance(day)
+                while due < len(contents) and contents[due].effective <= day:
+                    builder.fold(contents[due])
+                    due += 1
+                end_of_day = datetime.combine(day + ONE_DAY, time(), UTC)
+                while announce < len(announced) and announced[announce].recorded < end_of_day:
+                    content = announced[announce]
+                    announce += 1
+                    if content.effective > day:
+                        builder.schedule(content)
+                yield day, builder.freeze()
 
     return states()
 
@@ -145,10 +157,12 @@ def _layer_cause(previous: TariffLayer | None, current: TariffLayer | None, new:
 
 def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]:
     day = current.as_of
-    new = [e for key, e in current.events.items() if previous.events.get(key) is not e]
+    added = current.events.added_since(previous.events) if isinstance(current.events, LedgerView) else None
+    new = added if added is not None else [e for key, e in current.events.items() if previous.events.get(key) is not e]
     found: list[Change] = []
     pair_causes: dict[tuple[str, str], list[str]] = {}
-    for key in sorted(set(previous.layers) | set(current.layers), key=lambda k: (*k[:3], k[3].hs)):
+    touched = set() if previous.layers is current.layers else set(previous.layers) | set(current.layers)
+    for key in sorted(touched, key=lambda k: (*k[:3], k[3].hs)):
         before, after = previous.layers.get(key), current.layers.get(key)
         if _layer_words(before) == _layer_words(after):
             continue
@@ -196,7 +210,12 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
 
 
 def changes(
-    events: Iterable[AnyEvent], start: date, end: date, *, known_at: datetime | None = None
+    events: Iterable[Record],
+    start: date,
+    end: date,
+    *,
+    known_at: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Change, ...]:
     """Every change of a tariff total, layer, accord or export control on days ``start`` to ``end``.
 
@@ -205,6 +224,10 @@ def changes(
     applied that day that caused it, or the clock rule (a suspension or a
     window ending) when no event did.
 
+    ``progress``, if given, is called as ``progress(done, total)`` with the
+    number of days compared so far and the number of days from ``start``
+    to ``end``, at most about 100 times, the last time with ``(total, total)``.
+
     Raises:
         As :func:`timeline`.
     """
@@ -212,9 +235,11 @@ def changes(
     check_day("end", end)
     if end < start:
         raise QueryError("end", end, f"a date on or after start {start}")
+    check_progress(progress)
+    days_compared = None if progress is None else (lambda done, total: progress(max(done - 1, 0), total - 1))
     found: list[Change] = []
     previous: NegotiationState | None = None
-    for _day, state in timeline(events, start - ONE_DAY, end, known_at=known_at):
+    for _day, state in timeline(events, start - ONE_DAY, end, known_at=known_at, progress=days_compared):
         if previous is not None:
             found.extend(_diff(previous, state))
         previous = state
