@@ -39,6 +39,7 @@ from ._jsonl_store import JsonlStore
 from ._maintenance import Repair, convert, repair, upgrade
 from ._opaque import OpaqueRecord
 from ._revisions import EVENT_TYPES, AnyEvent, EventCorrected, EventRetracted
+from ._schema import json_schema
 from ._sqlite_store import SqliteStore
 from ._store import EventStore, check_log, is_sqlite, open_store, read_log, verify_log
 from ._upcasting import UnknownRecordError
@@ -130,6 +131,7 @@ __all__ = [
     "is_hs_code",
     "is_party_code",
     "is_sqlite",
+    "json_schema",
     "loads_jsonl",
     "open_store",
     "parse_date",

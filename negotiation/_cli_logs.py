@@ -1,13 +1,14 @@
-"""The ``negotiation`` subcommands that look after log files: verify, upgrade, convert, repair.
+"""The ``negotiation`` subcommands that look after log files (verify, upgrade, convert, repair) and ``schema``.
 
-Each takes a JSON Lines (``.jsonl``) or SQLite (``.sqlite``, ``.sqlite3``,
-``.db``) log, by its file name, and returns an exit code: 0 success, 1 a bad
-or broken log (nothing changed).
+Each log command takes a JSON Lines (``.jsonl``) or SQLite (``.sqlite``,
+``.sqlite3``, ``.db``) log, by its file name; ``schema`` takes no log. Each
+returns an exit code: 0 success, 1 a bad or broken log (nothing changed).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -20,7 +21,7 @@ _EXIT_INVALID = 1
 
 
 def add_log_commands(commands: Any) -> None:
-    """Add verify, upgrade, convert and repair to an argparse subparsers object."""
+    """Add verify, upgrade, convert, repair and schema to an argparse subparsers object."""
     verify = commands.add_parser(
         "verify", help="check a log's hash chain (tamper evidence)",
         description="Check the hash chain of a log: report the first edited, removed, inserted or moved "
@@ -49,6 +50,12 @@ def add_log_commands(commands: Any) -> None:
         description="If the last line of a JSON Lines log has no line end and does not decode (a write "
                     "was interrupted), cut it off after keeping a copy as LOG.bak. Nothing else is changed.")
     repair.add_argument("log", metavar="LOG", help="a .jsonl event log")
+
+    commands.add_parser(
+        "schema", help="print the JSON Schema of a log line",
+        description="Print the JSON Schema (draft 2020-12) of one log line at current event versions, "
+                    "for tools in other languages that write logs. The library checks more than the "
+                    "schema (rules across fields).")
 
 
 def _keep_unknown(parser: argparse.ArgumentParser) -> None:
@@ -90,5 +97,10 @@ def _repair(args: argparse.Namespace) -> int:
     return _EXIT_OK
 
 
-LOG_COMMANDS = {"verify": _verify, "upgrade": _upgrade, "convert": _convert, "repair": _repair}
-"""Each log subcommand's handler: parsed arguments to exit code."""
+def _schema(_args: argparse.Namespace) -> int:
+    sys.stdout.write(json.dumps(events.json_schema(), indent=2, sort_keys=True) + "\n")
+    return _EXIT_OK
+
+
+LOG_COMMANDS = {"verify": _verify, "upgrade": _upgrade, "convert": _convert, "repair": _repair, "schema": _schema}
+"""Each subcommand handled here (the log commands and schema): parsed arguments to exit code."""
