@@ -190,6 +190,9 @@ converter.register_structure_hook_factory(
 def _structure_nested(value: Any) -> AnyEvent:
     """A fact nested in another event (a correction's replacement), tagged like a line."""
     _expect(isinstance(value, dict), "a JSON object (a tagged event)", value)
+    if HASH_FIELD in value:
+        raise _NestedDecodeError(DecodeError("a chain field belongs to the stored record, not to a nested event",
+                                             field=HASH_FIELD))
     try:
         return from_dict(value)
     except DecodeError as exc:
