@@ -8,10 +8,8 @@ imported only when ``eventsourcing`` (the ``bench`` extra) is installed.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -20,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 import events
 from events import AnyEvent
 
-__all__ = ["NegotiationAggregate", "replay_peer"]
+__all__ = ["NegotiationAggregate", "replay_peer", "store_peer"]
 
 
 class NegotiationAggregate(Aggregate):
@@ -53,13 +51,8 @@ def _subject(item: AnyEvent) -> str:
     return ""
 
 
-def replay_peer(log: list[AnyEvent], folder: Path) -> dict[str, Any]:
-    """Store ``log`` through an ``eventsourcing`` application (SQLite file in ``folder``), then time a replay.
-
-    Returns:
-        ``{"events": n, "store_s": seconds to write, "replay_s": seconds for
-        repository.get (read from SQLite, decode, apply)}``.
-    """
+def store_peer(log: list[AnyEvent], folder: Path) -> tuple[Application[UUID], NegotiationAggregate]:
+    """Record ``log`` on one aggregate and save it through an ``eventsourcing`` application (SQLite file in ``folder``)."""
     env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / "peer.sqlite")}
     app: Application[UUID] = Application(env=env)
     aggregate = NegotiationAggregate()
@@ -69,13 +62,17 @@ def replay_peer(log: list[AnyEvent], folder: Path) -> dict[str, Any]:
                                     item.measure, list(item.scope.hs), item.rate)
         else:
             aggregate.record_fact(item.event_id, item.effective.isoformat(), item.TYPE, _subject(item))
-    started = time.perf_counter()
     app.save(aggregate)
-    stored = time.perf_counter() - started
-    started = time.perf_counter()
+    return app, aggregate
+
+
+def replay_peer(app: Application[UUID], aggregate: NegotiationAggregate) -> NegotiationAggregate:
+    """Rebuild ``aggregate`` from the application's store: read every event from SQLite, decode and apply it.
+
+    Raises:
+        AssertionError: the rebuilt aggregate differs from the one stored.
+    """
     rebuilt: NegotiationAggregate = app.repository.get(aggregate.id)
-    replayed = time.perf_counter() - started
     if rebuilt.facts != aggregate.facts or rebuilt.layers != aggregate.layers:
         raise AssertionError("the peer's replay differs from the aggregate it stored")
-    app.close()
-    return {"events": len(log), "store_s": stored, "replay_s": replayed}
+    return rebuilt
