@@ -23,6 +23,7 @@ from ._codec import (
     loads_jsonl,
     read_jsonl,
     to_dict,
+    to_record,
     write_jsonl,
 )
 from ._errors import (
@@ -140,6 +141,7 @@ __all__ = [
     "read_log",
     "repair",
     "to_dict",
+    "to_record",
     "upgrade",
     "verify_log",
     "write_jsonl",

@@ -91,13 +91,20 @@ def verify_records(path: str, records: Iterable[tuple[int, Any]], *, unit: str =
         records: Each record's number and its decoded JSON (anything: a
             non-object is a break).
         unit: What the numbers count.
-        head: A hash known from elsewhere (a published head): the chain
-            must contain it, else the log was cut or rewritten.
+        head: A hash known from elsewhere (a published head; any case):
+            the chain must contain it, else the log was cut or rewritten.
 
     Returns:
         The :class:`Verification`. A log is chained when its first record
-        carries a hash; then every record must carry the right one.
+        carries a hash; then every record must carry the right one. A
+        record that is not a JSON object breaks any log, chained or not.
+
+    Raises:
+        ValueError: ``head`` is not 64 hex digits.
     """
+    if head is not None and not is_hash(head.lower()):
+        raise ValueError(f"expected a head hash of 64 hex digits, got {head!r}")
+    head = head.lower() if head is not None else None
     previous = GENESIS
     count = 0
     chained = False
@@ -106,7 +113,10 @@ def verify_records(path: str, records: Iterable[tuple[int, Any]], *, unit: str =
     for number, record in records:
         count += 1
         last_number = number
-        carried = record.get(HASH_FIELD) if isinstance(record, dict) else None
+        if not isinstance(record, dict):
+            return _broken(path, count, unit, number, "not a JSON object: not a record of an event log",
+                           chained=chained)
+        carried = record.get(HASH_FIELD)
         if count == 1:
             chained = carried is not None
         if not chained:
@@ -114,8 +124,6 @@ def verify_records(path: str, records: Iterable[tuple[int, Any]], *, unit: str =
                 return _broken(path, count, unit, number, "carries a hash, but the first record does not",
                                chained=False)
             continue
-        if not isinstance(record, dict):
-            return _broken(path, count, unit, number, "not a JSON object")
         if carried is None:
             return _broken(path, count, unit, number, "has no hash, but the log is chained (inserted?)")
         expected = record_hash(previous, record)

@@ -22,6 +22,7 @@ is refused unread.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
@@ -44,7 +45,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from ._chain import GENESIS, HASH_FIELD, is_hash, record_hash
-from ._errors import DecodeError, EventsError, TornTailError
+from ._errors import DecodeError, EventsError, StoreError, TornTailError
 from ._iso import parse_date, parse_instant
 from ._opaque import OpaqueRecord
 from ._revisions import EVENT_TYPES, AnyEvent
@@ -59,6 +60,7 @@ __all__ = [
     "check_jsonl",
     "converter",
     "dumps_jsonl",
+    "encode_line",
     "encode_lines",
     "from_dict",
     "loads_jsonl",
@@ -320,9 +322,29 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
+_INT_RANGE = 2**63
+"""JSON integers must lie in -2**63 .. 2**63 - 1, the range SQLite stores."""
+
+
+def _parse_int(text: str) -> int:
+    number = int(text)
+    if not -_INT_RANGE <= number < _INT_RANGE:
+        raise ValueError(f"integer {text[:30]} is out of range (at most 19 digits)")
+    return number
+
+
+def _parse_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, refused unless a float keeps it exactly."""
+    number = float(text)
+    if not math.isfinite(number) or Decimal(repr(number)) != Decimal(text):
+        raise ValueError(f"number {text[:30]} cannot be kept exactly (write it as a string)")
+    return number
+
+
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys,
+                          parse_int=_parse_int, parse_float=_parse_float)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
@@ -347,25 +369,28 @@ def parse_line(text: str, path: str | None = None, number: int | None = None) ->
         raise DecodeError(f"malformed JSON: {exc}", path=path, line=number) from exc
 
 
-def split_lines(text: str) -> Iterator[tuple[int, str, bool]]:
+def split_lines(text: str, *, at_start: bool = True) -> Iterator[tuple[int, str, bool]]:
     """Yield (1-based number, line, whether it is an unterminated last line) for each non-blank line.
 
-    A leading byte-order mark is dropped; LF and CRLF endings are accepted.
+    A byte-order mark is dropped if ``text`` is the start of a file
+    (``at_start``); LF and CRLF endings are accepted.
     """
-    lines = text.removeprefix("\ufeff").split("\n")
+    lines = (text.removeprefix("\ufeff") if at_start else text).split("\n")
     for number, line in enumerate(lines, start=1):
         line = line.removesuffix("\r")
         if line.strip():
             yield number, line, number == len(lines)
 
 
-def scan_jsonl(text: str, path: str | None, keep_unknown: bool) -> Iterator[tuple[int, Any, Record | DecodeError]]:
+def scan_jsonl(text: str, path: str | None, keep_unknown: bool, *,
+               at_start: bool = True) -> Iterator[tuple[int, Any, Record | DecodeError]]:
     """Yield (line number, parsed JSON or ``None``, record or its error) for each non-blank line.
 
-    A last line without a line end that does not decode is a torn write: its
-    error is a :class:`TornTailError`.
+    A last line without a line end that is not even JSON is a torn write:
+    its error is a :class:`TornTailError`. ``at_start``: ``text`` begins the
+    file (see :func:`split_lines`).
     """
-    for number, line, unterminated in split_lines(text):
+    for number, line, unterminated in split_lines(text, at_start=at_start):
         raw = None
         try:
             raw = parse_line(line, path, number)
@@ -375,7 +400,7 @@ def scan_jsonl(text: str, path: str | None, keep_unknown: bool) -> Iterator[tupl
                 raise exc.located(path=path, line=number) from exc.__cause__
         except DecodeError as exc:
             item = exc
-            if unterminated:
+            if unterminated and raw is None:
                 item = TornTailError(
                     f"{exc.reason} -- the last line has no line end: a write was interrupted? "
                     "`negotiation repair` removes it, keeping a backup",
@@ -461,6 +486,11 @@ def encode_lines(records: Iterable[dict[str, Any]], previous: str | None = GENES
 
     Returns:
         The text (each line ends in ``\\n``) and the last hash (``previous`` if none).
+
+    Raises:
+        StoreError: a line would be longer than :data:`MAX_LINE_BYTES`, or
+            holds text that is not UTF-8 (a lone surrogate); nothing is
+            returned, so nothing is written.
     """
     lines = []
     for record in records:
@@ -468,8 +498,26 @@ def encode_lines(records: Iterable[dict[str, Any]], previous: str | None = GENES
         if previous is not None:
             previous = record_hash(previous, record)
             record[HASH_FIELD] = previous
-        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+        lines.append(encode_line(record))
     return "".join(lines), previous
+
+
+def encode_line(record: dict[str, Any]) -> str:
+    """One stored record as a JSON Lines line (ending in ``\\n``) that readers accept.
+
+    Raises:
+        StoreError: the line would exceed :data:`MAX_LINE_BYTES`, or holds a
+            lone surrogate.
+    """
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    try:
+        size = len(line.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise StoreError(f"event {record.get('event_id')!r}: text with a lone surrogate cannot be stored") from None
+    if size > MAX_LINE_BYTES:
+        raise StoreError(f"event {record.get('event_id')!r}: its line would be {size:,} bytes; "
+                         f"the limit is {MAX_LINE_BYTES:,}; nothing was written")
+    return line
 
 
 def dumps_jsonl(events: Iterable[Record]) -> str:

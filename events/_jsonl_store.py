@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: one writer at a time is the caller's duty
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JsonlStore", "check_expected", "checked_items", "content_key"]
+__all__ = ["JsonlStore", "check_expected", "checked_items", "content_key", "locked"]
 
 
 def content_key(record: dict[str, object]) -> bytes:
@@ -128,7 +128,10 @@ class JsonlStore:
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
         fd = os.open(self._path, flags, 0o644)
         try:
-            with _locked(fd):
+            with locked(fd):
+                if not _same_file(fd, self._path):
+                    raise StoreError(f"{self._path}: the file was replaced (upgraded?) while this append waited; "
+                                     "nothing was written: open the store again")
                 with os.fdopen(os.dup(fd), "rb") as stream:
                     self._catch_up(stream)
                 if expected_version is not None and expected_version != self._version:
@@ -191,7 +194,7 @@ class JsonlStore:
             raise StoreError(f"{self._path}: another writer appended after an unterminated line")
         stream.seek(self._size)
         text = stream.read(size - self._size).decode("utf-8", errors="surrogateescape")
-        for number, raw, item in scan_jsonl(text, self._path, self._keep_unknown):
+        for number, raw, item in scan_jsonl(text, self._path, self._keep_unknown, at_start=not self._size):
             number += self._lines
             if isinstance(item, DecodeError):
                 raise item.located(line=number)
@@ -231,7 +234,8 @@ def checked_items(items: Iterable[Record]) -> list[Record]:
 
 
 @contextlib.contextmanager
-def _locked(fd: int) -> Iterator[None]:
+def locked(fd: int) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``fd`` (appends, upgrade and repair take it)."""
     if fcntl is None:  # pragma: no cover
         yield
         return
@@ -240,6 +244,16 @@ def _locked(fd: int) -> Iterator[None]:
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _same_file(fd: int, path: str) -> bool:
+    """Whether ``fd`` is still the file at ``path`` (it was not replaced or removed)."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _write_all(fd: int, data: bytes, size: int) -> None:

@@ -6,17 +6,20 @@ failure leaves the old log as it was; upgrade and repair first keep a backup.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from attrs import frozen
 
-from ._codec import Record, from_dict, parse_line, write_jsonl
-from ._errors import DecodeError, StoreError
-from ._sqlite_store import SqliteStore
+from ._codec import Record, parse_line, to_record, write_jsonl
+from ._errors import DecodeError, DuplicateEventError, StoreError
+from ._jsonl_store import content_key, locked
+from ._sqlite_store import SqliteStore, busy_or_not_a_store
 from ._store import is_sqlite, read_log, verify_log
 
 __all__ = ["Repair", "convert", "repair", "upgrade"]
@@ -30,36 +33,48 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, k
     JSON Lines log converted to SQLite and back reads as the same events.
 
     Returns:
-        The number of records written.
+        The number of records in ``target``: a SQLite store keeps an event
+        repeated with the same content once.
 
     Raises:
         FileExistsError: ``target`` exists (it is never overwritten).
-        StoreError: ``source``'s hash chain is broken (converting would hide it).
+        FileNotFoundError: ``source``, or ``target``'s folder, does not exist.
+        StoreError: ``source``'s hash chain is broken (converting would hide
+            it); a line would exceed ``MAX_LINE_BYTES``.
+        DuplicateEventError: ``source`` has one id with different contents.
         DecodeError: a record of ``source`` does not decode.
     """
     if Path(target).exists():
         raise FileExistsError(17, "the target exists; it is never overwritten", os.fspath(target))
+    folder = Path(target).resolve().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(2, "No such folder", str(folder))
     records = _read_intact(source, keep_unknown)
-    _write_new(target, records)
-    return len(records)
+    return _write_new(target, records)
 
 
 def upgrade(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Path:
     """Rewrite a log with every event at its current version and a hash chain, keeping a backup.
 
     This is the only operation that rewrites a log's records; reading
-    upcasts old records in memory and never writes.
+    upcasts old records in memory and never writes. Appends wait while it
+    runs; a store opened before refuses to append afterwards (the file was
+    replaced) rather than write to the old one.
 
     Returns:
-        The backup of the old log (``LOG.bak``, or ``LOG.bak.1``, ... if taken).
+        The backup of the old log (``x.bak.jsonl`` for ``x.jsonl``, then
+        ``x.bak-1.jsonl``, ...; it keeps the extension, so the tools read it).
 
     Raises:
-        StoreError: the hash chain is broken (rewriting would hide it).
+        StoreError: the hash chain is broken (rewriting would hide it); a
+            SQLite store is in use by another connection.
+        DuplicateEventError: the log has one id with different contents.
         DecodeError: a record does not decode; nothing is changed.
     """
-    records = _read_intact(path, keep_unknown)
-    backup = _backup(path)
-    _write_new(path, records)
+    with _exclusive(path):
+        records = _read_intact(path, keep_unknown)
+        backup = _backup(path)
+        _write_new(path, records)
     return backup
 
 
@@ -79,10 +94,11 @@ class Repair:
 
 
 def repair(path: str | os.PathLike[str]) -> Repair | None:
-    """Cut a torn last line (no line end, does not decode) off a JSON Lines log, keeping a backup.
+    """Cut a torn last line (no line end, not JSON) off a JSON Lines log, keeping a backup.
 
-    Only the torn tail is removed; a bad line elsewhere is left for a person
-    to fix (``negotiation validate`` lists it).
+    Only the torn tail is removed; a whole line that is not a valid event,
+    or a bad line elsewhere, is left for a person to fix (``negotiation
+    validate`` lists it). Appends wait while it runs.
 
     Returns:
         What was removed, or ``None`` when the last line is whole.
@@ -94,73 +110,107 @@ def repair(path: str | os.PathLike[str]) -> Repair | None:
     """
     if is_sqlite(path):
         raise StoreError(f"{os.fspath(path)}: a SQLite store's appends are transactions; there is nothing to repair")
-    data = Path(path).read_bytes()
-    if not data or data.endswith(b"\n"):
-        return None
-    keep = data.rfind(b"\n") + 1
-    tail = data[keep:].decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    line = data.count(b"\n") + 1
-    if not tail.strip():
-        return None
+    with _exclusive(path):
+        data = Path(path).read_bytes()
+        keep = data.rfind(b"\n") + 1
+        tail = data[keep:].decode("utf-8", errors="surrogateescape").removeprefix("\ufeff").removesuffix("\r")
+        if not tail.strip() or _is_json(tail):
+            return None
+        backup = _backup(path)
+        with open(path, "r+b") as stream:
+            stream.truncate(keep)
+            stream.flush()
+            os.fsync(stream.fileno())
+    return Repair(line=data.count(b"\n") + 1, removed=len(data) - keep, backup=backup)
+
+
+def _is_json(text: str) -> bool:
     try:
-        from_dict(parse_line(tail.removesuffix("\r")), keep_unknown=True)
-        return None
+        parse_line(text)
     except DecodeError:
-        pass
-    backup = _backup(path)
-    with open(path, "r+b") as stream:
-        stream.truncate(keep)
-        stream.flush()
-        os.fsync(stream.fileno())
-    return Repair(line=line, removed=len(data) - keep, backup=backup)
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _exclusive(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold off every appender while a whole-log operation runs.
+
+    A JSON Lines log is locked as appends lock it (``flock``). A SQLite store
+    is first brought out of WAL mode, which fails while another connection
+    has it open, and then held with a write lock.
+    """
+    if not is_sqlite(path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            with locked(fd):
+                yield
+        finally:
+            os.close(fd)
+        return
+    name = os.fspath(path)
+    SqliteStore(name, create=False).close()  # refuses what is not an event store
+    db = sqlite3.connect(name, isolation_level=None, timeout=5.0)
+    try:
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if db.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
+                raise sqlite3.OperationalError("database is locked")
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise busy_or_not_a_store(name, exc) from exc
+        yield
+    finally:
+        db.close()
 
 
 def _read_intact(path: str | os.PathLike[str], keep_unknown: bool) -> tuple[Record, ...]:
+    """The log's records, if its chain is not broken and no id has two contents."""
     verification = verify_log(path)
     if verification.first_bad is not None:
         raise StoreError(f"{verification}; refusing to rewrite the log, which would hide the break")
-    return read_log(path, keep_unknown=keep_unknown)
+    records = read_log(path, keep_unknown=keep_unknown)
+    seen: dict[str, bytes] = {}
+    for item in records:
+        if item.event_id is not None:
+            key = content_key(to_record(item))
+            if seen.setdefault(item.event_id, key) != key:
+                raise DuplicateEventError(path=os.fspath(path), event_id=item.event_id, where="in this log")
+    return records
 
 
-def _write_new(path: str | os.PathLike[str], records: tuple[Record, ...]) -> None:
-    """Write ``records`` as a new log of ``path``'s format, then rename it over ``path``."""
+def _write_new(path: str | os.PathLike[str], records: tuple[Record, ...]) -> int:
+    """Write ``records`` as a new log of ``path``'s format, rename it over ``path``; return its record count."""
     if not is_sqlite(path):
         write_jsonl(path, records)
-        return
+        return len(records)
     target = Path(path)
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".sqlite")
     os.close(handle)
     os.unlink(temp)
     try:
         with SqliteStore(temp) as store:
-            store.append(records)
-        _checkpoint(temp)
+            count = store.append(records)
+        db = sqlite3.connect(temp)
+        try:
+            db.execute("PRAGMA journal_mode = DELETE")  # one file, with no write-ahead log beside it
+        finally:
+            db.close()
         os.replace(temp, target)
     finally:
         for leftover in (temp, f"{temp}-wal", f"{temp}-shm"):
             if os.path.exists(leftover):
                 os.unlink(leftover)
-
-
-def _checkpoint(path: str | os.PathLike[str]) -> None:
-    """Fold a SQLite database's write-ahead log into its main file, so the file alone is the whole store."""
-    db = sqlite3.connect(os.fspath(path))
-    try:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        db.close()
+    return count
 
 
 def _backup(path: str | os.PathLike[str]) -> Path:
-    """Copy the log to the first free ``LOG.bak``, ``LOG.bak.1``, ...; a SQLite store is checkpointed first."""
+    """Copy the log to the first free ``x.bak.jsonl``, ``x.bak-1.jsonl``, ... (the same extension)."""
     source = Path(path)
-    backup = source.with_name(source.name + ".bak")
+    backup = source.with_name(f"{source.stem}.bak{source.suffix}")
     number = 0
     while backup.exists():
         number += 1
-        backup = source.with_name(f"{source.name}.bak.{number}")
-    if is_sqlite(source):
-        _checkpoint(source)
+        backup = source.with_name(f"{source.stem}.bak-{number}{source.suffix}")
     shutil.copy2(source, backup)
     return backup

@@ -7,6 +7,8 @@ from typing import Any
 
 from attrs import frozen
 
+from ._errors import DecodeError
+
 __all__ = ["OpaqueRecord"]
 
 
@@ -35,13 +37,23 @@ class OpaqueRecord:
 
     @classmethod
     def of(cls, record: dict[str, Any], reason: str) -> OpaqueRecord:
-        """Keep ``record`` (a decoded JSON object without chain fields) as opaque."""
+        """Keep ``record`` (a decoded JSON object without chain fields) as opaque.
+
+        Raises:
+            DecodeError: the record holds a lone surrogate, which no file can store.
+        """
         event_id = record.get("event_id")
+        text = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise DecodeError("expected text without lone surrogates (in a record kept as opaque)",
+                              event_id=event_id if isinstance(event_id, str) else None) from None
         return cls(
             record_type=str(record.get("type")),
             version=record.get("v"),
             event_id=event_id if isinstance(event_id, str) else None,
-            text=json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+            text=text,
             reason=reason,
         )
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Self
 
 from ._chain import GENESIS, HASH_FIELD, record_hash
-from ._codec import Record, from_dict, to_record
+from ._codec import Record, encode_line, from_dict, to_record
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
 from ._iso import parse_instant
 from ._jsonl_store import check_expected, checked_items
 
-__all__ = ["SQLITE_SUFFIXES", "SqliteStore"]
+__all__ = ["SQLITE_SUFFIXES", "SqliteStore", "busy_or_not_a_store"]
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 """File name endings that mean a SQLite store; any other ending means JSON Lines."""
@@ -39,7 +40,18 @@ CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
 BEGIN SELECT RAISE(ABORT, 'records are append-only: DELETE is forbidden'); END;
 """
 
+_COLUMNS = {"seq", "event_id", "type", "version", "effective", "recorded_us", "record", "hash"}
+
+_INT_MAX = 2**63 - 1
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def busy_or_not_a_store(path: str, error: sqlite3.DatabaseError) -> StoreError:
+    """The StoreError for a sqlite3 error met on opening or changing a store: busy, or not a store."""
+    if "locked" in str(error) or "busy" in str(error):
+        return StoreError(f"{path}: the store is busy: another connection holds it locked; try again when it is done")
+    return StoreError(f"{path}: not a SQLite event store ({error})")
 
 
 class SqliteStore:
@@ -62,12 +74,15 @@ class SqliteStore:
 
     Raises:
         FileNotFoundError: the file is missing and ``create`` is false.
-        StoreError: the file is not a SQLite database or not an event store.
+        StoreError: the file is not a SQLite database or not an event store,
+            or another connection kept it locked for 60 s.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, keep_unknown: bool = False, create: bool = True) -> None:
         self._path = os.fspath(path)
         self._keep_unknown = keep_unknown
+        if Path(self._path).is_dir():
+            raise IsADirectoryError(21, "Is a folder, not a store", self._path)
         if not create and not Path(self._path).is_file():
             raise FileNotFoundError(2, "No such file", self._path)
         if create:
@@ -80,16 +95,24 @@ class SqliteStore:
             tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if (tables or not create) and "records" not in tables:
                 raise StoreError(f"{self._path}: not an event store (no 'records' table)")
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+            if tables and not _COLUMNS <= columns:
+                raise StoreError(f"{self._path}: not an event store (its 'records' table lacks "
+                                 f"{', '.join(sorted(_COLUMNS - columns))})")
             if create:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = FULL")
                 self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise StoreError(f"{self._path}: not a SQLite event store ({exc})") from exc
+            raise busy_or_not_a_store(self._path, exc) from exc
         except BaseException:
             self._db.close()
             raise
+        self._identity = _identity(self._path)
+        # sqlite3 connections sit in reference cycles: close ours as soon as the store is dropped,
+        # not at the next garbage collection, so that a dropped store never keeps the file in use.
+        weakref.finalize(self, self._db.close)
 
     @property
     def path(self) -> str:
@@ -114,7 +137,8 @@ class SqliteStore:
 
     def raw(self, *, after: int = 0) -> Iterator[tuple[int, Any]]:
         """Yield (sequence number, stored record as parsed JSON, chain field included) after ``after``."""
-        rows = self._db.execute("SELECT seq, record, hash FROM records WHERE seq > ? ORDER BY seq", (after,))
+        rows = self._db.execute("SELECT seq, record, hash FROM records WHERE seq > ? ORDER BY seq",
+                                (min(after, _INT_MAX),))
         for seq, text, carried in rows:
             try:
                 record = json.loads(text)
@@ -169,13 +193,21 @@ class SqliteStore:
             DuplicateEventError: an id is stored (or repeated in ``events``)
                 with different content.
             TypeError: an item is not an event or opaque record.
-            StoreError: ``expected_version`` is not ``None`` or an integer from 0.
+            StoreError: ``expected_version`` is not ``None`` or an integer from 0;
+                a line would exceed ``MAX_LINE_BYTES`` (so that the store
+                converts to JSON Lines); the store stayed locked for 60 s.
         """
         check_expected(self._path, expected_version)
         records = [to_record(item) for item in checked_items(events)]
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
         try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise busy_or_not_a_store(self._path, exc) from exc
+        try:
+            if _identity(self._path) != self._identity:
+                raise StoreError(f"{self._path}: the file was replaced (upgraded?) since this store opened it; "
+                                 "nothing was written: open the store again")
             seq, previous = db.execute("SELECT COALESCE(MAX(seq), 0), "
                                        "(SELECT hash FROM records ORDER BY seq DESC LIMIT 1) FROM records").fetchone()
             if expected_version is not None and expected_version != seq:
@@ -191,6 +223,7 @@ class SqliteStore:
                             raise DuplicateEventError(path=self._path, event_id=event_id, where=f"record {stored[0]}")
                         continue
                 previous = record_hash(previous, record)
+                encode_line({**record, HASH_FIELD: previous})  # convertible to JSON Lines: within the size limit
                 seq += 1
                 db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            (seq, event_id, str(record.get("type")), _integer(record.get("v")),
@@ -200,6 +233,14 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         return int(seq)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _integer(value: Any) -> int | None:

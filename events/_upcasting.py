@@ -129,6 +129,10 @@ UPCASTING.alias("LicensesApproved", "ExportLicencesApproved")
 @UPCASTING.register("ExportLicencesApproved", 1)
 def _licences_items(fields: dict[str, Any]) -> dict[str, Any]:
     """v1 -> v2: one ``commodity`` text becomes ``items``, a list of one."""
+    if "items" in fields:
+        event_id = fields.get("event_id")
+        raise DecodeError("unknown field (not part of version 1, which has 'commodity')",
+                          event_id=event_id if isinstance(event_id, str) else None, field="items")
     if "commodity" not in fields:
         event_id = fields.get("event_id")
         raise DecodeError("required field is missing (version 1 record)",

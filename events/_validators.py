@@ -118,10 +118,18 @@ def optional_identifier(inst: Any, attribute: attrs.Attribute[Any], value: Any) 
         identifier(inst, attribute, value)
 
 
+def _storable(attribute: attrs.Attribute[Any], value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EventValidationError(attribute.name, value, "text without lone surrogates") from None
+
+
 def text(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A non-empty string that is not only whitespace."""
+    """A non-empty string that is not only whitespace, without lone surrogates."""
     if not (isinstance(value, str) and value.strip()):
         raise EventValidationError(attribute.name, value, "a non-empty string")
+    _storable(attribute, value)
 
 
 def optional_text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -131,9 +139,10 @@ def optional_text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
 
 
 def any_text(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """Any string, empty included."""
+    """Any string, empty included, without lone surrogates."""
     if not isinstance(value, str):
         raise EventValidationError(attribute.name, value, "a string")
+    _storable(attribute, value)
 
 
 def texts(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

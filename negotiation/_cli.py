@@ -263,6 +263,7 @@ class _Usage(Exception):
 def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
     problems = [str(error) for error in found.errors]
     problems += [_located(problem, args.log, found) for problem in find_problems(found.events)]
+    problems += _opaque_conflicts(args.log, found)
     for problem in problems:
         print(problem, file=sys.stderr)
     count = len(found.events) + len(found.errors)
@@ -271,6 +272,26 @@ def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
         return EXIT_INVALID
     print(f"{args.log}: {count} events, valid")
     return EXIT_OK
+
+
+def _opaque_conflicts(path: str, found: events.LogCheck) -> list[str]:
+    """Each kept opaque record that shares an id with another record of different content.
+
+    (Two events with one id are :func:`find_problems`' to report; stores
+    refuse any two records with one id and different contents.)
+    """
+    unit = "record" if events.is_sqlite(path) else "line"
+    first: dict[str, tuple[int, events.Record]] = {}
+    problems = []
+    for item, line in zip(found.events, found.lines, strict=True):
+        if item.event_id is None:
+            continue
+        seen_line, seen = first.setdefault(item.event_id, (line, item))
+        opaque = isinstance(item, events.OpaqueRecord) or isinstance(seen, events.OpaqueRecord)
+        if seen is not item and opaque and events.to_record(seen) != events.to_record(item):
+            problems.append(f"{path}, {unit} {line}, event {item.event_id!r}: the id of {unit} {seen_line}, "
+                            "with different content")
+    return problems
 
 
 _COMMANDS = {"replay": _replay, "timeline": _timeline, "diff": _diff, "explain": _explain, "plot": _plot}

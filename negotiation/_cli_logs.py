@@ -8,6 +8,7 @@ returns an exit code: 0 success, 1 a bad or broken log (nothing changed).
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import sys
 from typing import Any
@@ -28,7 +29,7 @@ def add_log_commands(commands: Any) -> None:
                     "record by its line (or record number), or that the log is unchained. Exit 0 only "
                     "when the chain is intact.")
     verify.add_argument("log", metavar="LOG", help="a .jsonl or .sqlite event log")
-    verify.add_argument("--head", metavar="HASH", help="a head hash kept from earlier; the chain must contain it")
+    verify.add_argument("--head", metavar="HASH", type=_head, help="a head hash kept from earlier; the chain must contain it")
 
     upgrade = commands.add_parser(
         "upgrade", help="rewrite a log at current event versions, with a hash chain",
@@ -63,10 +64,13 @@ def _keep_unknown(parser: argparse.ArgumentParser) -> None:
                         help="keep records of unknown types or future versions as they are, instead of refusing")
 
 
+def _head(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", text):
+        raise argparse.ArgumentTypeError(f"expected a hash of 64 hex digits (as verify prints it), got {text!r}")
+    return text.lower()
+
+
 def _verify(args: argparse.Namespace) -> int:
-    if args.head is not None and not events.is_sqlite(args.log) and len(args.head) != 64:
-        print(f"negotiation: error: --head must be 64 hex digits, got {args.head!r}", file=sys.stderr)
-        return _EXIT_INVALID
     found = events.verify_log(args.log, head=args.head)
     if found.intact:
         print(found)

@@ -401,4 +401,4 @@ def test_repair_leaves_blank_tails_alone(tmp_path, data):
     path = tmp_path / "log.jsonl"
     path.write_bytes(data)
     assert events.repair(path) is None
-    assert path.read_bytes() == data and not (tmp_path / "log.jsonl.bak").exists()
+    assert path.read_bytes() == data and not (tmp_path / "log.bak.jsonl").exists()

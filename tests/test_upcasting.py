@@ -87,13 +87,13 @@ def test_upgrade_rewrites_with_current_versions_and_a_chain(tmp_path, london):
     path.write_bytes(LEGACY.read_bytes())
     run = _negotiation("upgrade", str(path))
     assert run.returncode == 0, run.stderr
-    assert (tmp_path / "old.jsonl.bak").read_bytes() == LEGACY.read_bytes()
+    assert (tmp_path / "old.bak.jsonl").read_bytes() == LEGACY.read_bytes()
     text = path.read_text(encoding="utf-8")
     assert "LicensesApproved" not in text and '"type": "ExportLicencesApproved", "v": 2' in text
     assert events.read_jsonl(path) == london
     assert events.verify_log(path).intact
     assert _negotiation("upgrade", str(path)).returncode == 0
-    assert (tmp_path / "old.jsonl.bak.1").exists(), "a second backup never overwrites the first"
+    assert (tmp_path / "old.bak-1.jsonl").exists(), "a second backup never overwrites the first"
 
 
 @pytest.mark.parametrize("record", [FUTURE, UNKNOWN], ids=["future version", "unknown type"])
