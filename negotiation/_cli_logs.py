@@ -34,7 +34,7 @@ def add_log_commands(commands: Any) -> None:
     upgrade = commands.add_parser(
         "upgrade", help="rewrite a log at current event versions, with a hash chain",
         description="Rewrite LOG with every event at its current version and a hash chain, after "
-                    "keeping a copy as LOG.bak. Reading never rewrites a log; only this does.")
+                    "keeping a copy (x.bak.jsonl for x.jsonl). Reading never rewrites a log; only this does.")
     upgrade.add_argument("log", metavar="LOG", help="a .jsonl or .sqlite event log")
     _keep_unknown(upgrade)
 
@@ -49,7 +49,7 @@ def add_log_commands(commands: Any) -> None:
     repair = commands.add_parser(
         "repair", help="remove a torn last line left by an interrupted write",
         description="If the last line of a JSON Lines log has no line end and does not decode (a write "
-                    "was interrupted), cut it off after keeping a copy as LOG.bak. Nothing else is changed.")
+                    "was interrupted), cut it off after keeping a copy (x.bak.jsonl). Nothing else is changed.")
     repair.add_argument("log", metavar="LOG", help="a .jsonl event log")
 
     commands.add_parser(
