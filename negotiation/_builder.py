@@ -171,7 +171,8 @@ class Builder:
             if event.removes:
                 layers.pop(event.layer_key, None)
                 continue
-            layer = layers[event.layer_key] = TariffLayer(
+            key = event.layer_key
+            layers[key] = TariffLayer(
                 imposer=event.imposer,
                 target=event.target,
                 measure=event.measure,
@@ -184,7 +185,8 @@ class Builder:
                 accord_id=event.accord_id,
                 combination=event.combination,
             )
-            self._watch("layers", layer.key, layer)
+            if event.suspension is not None:
+                self._watch("layers", key, layers[key])
         self._layer_changes.clear()
 
     def _watch(self, section: str, key: Any, record: Any) -> None:

@@ -69,28 +69,38 @@ class Ledger:
 
     A state holds a :class:`LedgerView` of the first ``n`` entries, so
     freezing a state after each day of a timeline costs nothing per fact
-    already folded, and every state of the timeline shares one table.
+    already folded, and every state of the timeline shares one table. The
+    position of each id, needed only to look up ids in a view older than
+    the latest append, is indexed on first such lookup.
     """
 
-    __slots__ = ("_facts", "_index")
+    __slots__ = ("_by_id", "_in_order", "_positions")
 
     def __init__(self, facts: Mapping[str, Any] | None = None) -> None:
-        self._index: dict[str, int] = {}
-        self._facts: list[Any] = []
+        self._by_id: dict[str, Any] = {}
+        self._in_order: list[Any] = []
+        self._positions: dict[str, int] | None = None
         for event_id, fact in (facts or {}).items():
             self.append(event_id, fact)
 
     def append(self, event_id: str, fact: Any) -> None:
         """Add a fact whose id is not in the ledger yet (ids already present would reorder the views)."""
-        self._index[event_id] = len(self._facts)
-        self._facts.append(fact)
+        if self._positions is not None:
+            self._positions[event_id] = len(self._in_order)
+        self._by_id[event_id] = fact
+        self._in_order.append(fact)
 
     def __len__(self) -> int:
-        return len(self._facts)
+        return len(self._in_order)
 
     def view(self) -> LedgerView:
         """A read-only mapping of the facts appended so far; later appends do not show in it."""
-        return LedgerView(self, len(self._facts))
+        return LedgerView(self, len(self._in_order))
+
+    def _position(self, event_id: str) -> int | None:
+        if self._positions is None:
+            self._positions = {key: index for index, key in enumerate(self._by_id)}
+        return self._positions.get(event_id)
 
 
 class _LedgerValues(ValuesView[Any]):
@@ -117,20 +127,24 @@ class LedgerView(Mapping[str, Any]):
         self._count = count
 
     def __getitem__(self, event_id: str) -> Any:
-        position = self._ledger._index.get(event_id)
-        if position is None or position >= self._count:
+        if event_id not in self:
             raise KeyError(event_id)
-        return self._ledger._facts[position]
+        return self._ledger._by_id[event_id]
 
     def __contains__(self, event_id: object) -> bool:
-        position = self._ledger._index.get(event_id)  # type: ignore[call-overload]
+        ledger = self._ledger
+        if event_id not in ledger._by_id:
+            return False
+        if self._count == len(ledger._in_order):
+            return True
+        position = ledger._position(event_id)  # type: ignore[arg-type]
         return position is not None and position < self._count
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[str]:
-        return itertools.islice(self._ledger._index, self._count)
+        return itertools.islice(self._ledger._by_id, self._count)
 
     def values(self) -> _LedgerValues:
         return _LedgerValues(self)
@@ -140,13 +154,13 @@ class LedgerView(Mapping[str, Any]):
 
     def fact_list(self) -> Iterator[Any]:
         """The facts, in fold order."""
-        return itertools.islice(self._ledger._facts, self._count)
+        return itertools.islice(self._ledger._in_order, self._count)
 
     def added_since(self, earlier: Mapping[str, Any]) -> list[Any] | None:
         """The facts in this view and not in ``earlier``, if ``earlier`` is a shorter view of the same ledger; else ``None``."""
         if not isinstance(earlier, LedgerView) or earlier._ledger is not self._ledger or earlier._count > self._count:
             return None
-        return self._ledger._facts[earlier._count:self._count]
+        return self._ledger._in_order[earlier._count:self._count]
 
     def copy(self) -> dict[str, Any]:
         """A plain dict of the same facts."""
