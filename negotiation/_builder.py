@@ -151,7 +151,8 @@ class Builder:
     def schedule(self, content: Fact) -> None:
         """List a fact announced but not yet effective under ``scheduled``."""
         self.write("scheduled")[content.event_id] = content
-        self._note_revision(content)
+        if content.event_id in self.corrected_by:
+            self._note_revision(content)
 
     def _note_revision(self, content: Fact) -> None:
         correction = self.corrected_by.get(content.event_id)
