@@ -68,7 +68,7 @@ class JsonlStore:
         self._ends_with_newline = True
         self._identity: tuple[int, int] | None = None
         if Path(self._path).exists():
-            with open(self._path, "rb") as stream:
+            with open(self._path, "rb") as stream, locked(stream.fileno(), shared=True):
                 self._catch_up(stream)
 
     @property
@@ -78,7 +78,15 @@ class JsonlStore:
 
     @property
     def version(self) -> int:
-        """How many records the store held when last read or written (0 for an empty log)."""
+        """How many records the file holds now (0 for an empty log), counting other writers' appends.
+
+        Raises:
+            DecodeError, DuplicateEventError, StoreError: another writer left
+                the file in a state this store refuses (see :meth:`append`).
+        """
+        if Path(self._path).exists():
+            with open(self._path, "rb") as stream, locked(stream.fileno(), shared=True):
+                self._catch_up(stream)
         return self._version
 
     def read(self, *, after: int = 0) -> Iterator[Record]:
@@ -92,7 +100,7 @@ class JsonlStore:
             raise StoreError(f"{self._path}: after must be a non-negative integer, got {after!r}")
         if not Path(self._path).exists():
             return
-        with open(self._path, "rb") as stream:
+        with open(self._path, "rb") as stream, locked(stream.fileno(), shared=True):
             text = stream.read().decode("utf-8", errors="surrogateescape")
         for count, (_, _, item) in enumerate(scan_jsonl(text, self._path, self._keep_unknown), start=1):
             if isinstance(item, DecodeError):
@@ -234,12 +242,12 @@ def checked_items(items: Iterable[Record]) -> list[Record]:
 
 
 @contextlib.contextmanager
-def locked(fd: int) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``fd`` (appends, upgrade and repair take it)."""
+def locked(fd: int, *, shared: bool = False) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``fd`` (appends, upgrade and repair take it), or a shared one (reads)."""
     if fcntl is None:  # pragma: no cover
         yield
         return
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
     try:
         yield
     finally:

@@ -402,3 +402,11 @@ def test_repair_leaves_blank_tails_alone(tmp_path, data):
     path.write_bytes(data)
     assert events.repair(path) is None
     assert path.read_bytes() == data and not (tmp_path / "log.bak.jsonl").exists()
+
+
+def test_version_counts_other_writers(store_path, london):
+    """``version`` is how many records the store holds now, whoever appended them."""
+    first, second = _open(store_path), _open(store_path)
+    first.append(london[:4])
+    assert second.version == 4
+    assert second.append(london[4:6], expected_version=second.version) == 6
