@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from ._chain import GENESIS, HASH_FIELD, record_hash
-from ._codec import Record, encode_line, from_dict, to_record
+from ._codec import Record, encode_line, from_dict, parse_line, to_record
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
 from ._iso import parse_instant
 from ._jsonl_store import check_expected, checked_items
@@ -141,8 +141,8 @@ class SqliteStore:
                                 (min(after, _INT_MAX),))
         for seq, text, carried in rows:
             try:
-                record = json.loads(text)
-            except ValueError:
+                record = parse_line(text)  # as strictly as a line of a JSON Lines log
+            except DecodeError:
                 yield seq, None
                 continue
             if isinstance(record, dict):
@@ -154,7 +154,7 @@ class SqliteStore:
         for seq, record in self.raw(after=after):
             try:
                 if record is None:
-                    raise DecodeError("malformed JSON in the record column")
+                    raise DecodeError("the record column is not strict JSON (see `negotiation verify`)")
                 yield seq, from_dict(record, keep_unknown=self._keep_unknown)
             except DecodeError as exc:
                 yield seq, exc.located(path=self._path, line=seq, unit="record")
