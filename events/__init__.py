@@ -74,6 +74,11 @@ from ._vocabulary import (
     TradeDataReleased,
 )
 
+for _error in (ConcurrencyError, DecodeError, DuplicateEventError, EventValidationError, EventsError,
+               StoreError, TornTailError, UnknownRecordError):
+    _error.__module__ = __name__  # tracebacks name events.X, the public name, not the private module
+del _error
+
 __all__ = [
     "ALL_GOODS",
     "AccordExtended",

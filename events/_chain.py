@@ -125,7 +125,9 @@ def verify_records(path: str, records: Iterable[tuple[int, Any]], *, unit: str =
                                chained=False)
             continue
         if carried is None:
-            return _broken(path, count, unit, number, "has no hash, but the log is chained (inserted?)")
+            return _broken(path, count, unit, number,
+                           "has no hash, but the log is chained: inserted or added by hand? "
+                           "(`negotiation append` adds events and keeps the chain)")
         expected = record_hash(previous, record)
         if carried != expected:
             return _broken(path, count, unit, number,

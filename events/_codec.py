@@ -526,8 +526,16 @@ def dumps_jsonl(events: Iterable[Record]) -> str:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """The file's text; bytes that are not UTF-8 become lone surrogates, refused per line."""
-    return Path(path).read_bytes().decode("utf-8", errors="surrogateescape")
+    """The file's text; bytes that are not UTF-8 become lone surrogates, refused per line.
+
+    Raises:
+        DecodeError: the file is a SQLite database (read it with ``events.read_log``).
+    """
+    data = Path(path).read_bytes()
+    if data.startswith(b"SQLite format 3\x00"):
+        raise DecodeError("a SQLite database, not JSON Lines: read a store with events.read_log or "
+                          "events.open_store, and name it .sqlite", path=os.fspath(path))
+    return data.decode("utf-8", errors="surrogateescape")
 
 
 @overload

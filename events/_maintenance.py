@@ -16,11 +16,12 @@ from pathlib import Path
 
 from attrs import frozen
 
+from ._chain import HASH_FIELD
 from ._codec import Record, parse_line, to_record, write_jsonl
 from ._errors import DecodeError, DuplicateEventError, StoreError
 from ._jsonl_store import content_key, locked
-from ._sqlite_store import SqliteStore, busy_or_not_a_store
-from ._store import is_sqlite, read_log, verify_log
+from ._sqlite_store import SQLITE_SUFFIXES, SqliteStore, busy_or_not_a_store
+from ._store import JSONL_SUFFIXES, is_sqlite, raw_records, read_log, verify_log
 
 __all__ = ["Repair", "convert", "repair", "upgrade"]
 
@@ -38,12 +39,17 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, k
 
     Raises:
         FileExistsError: ``target`` exists (it is never overwritten).
+        StoreError: ``target``'s name ends in neither a JSON Lines nor a
+            SQLite extension.
         FileNotFoundError: ``source``, or ``target``'s folder, does not exist.
         StoreError: ``source``'s hash chain is broken (converting would hide
             it); a line would exceed ``MAX_LINE_BYTES``.
         DuplicateEventError: ``source`` has one id with different contents.
         DecodeError: a record of ``source`` does not decode.
     """
+    if Path(target).suffix.lower() not in (*JSONL_SUFFIXES, *SQLITE_SUFFIXES):
+        raise StoreError(f"{os.fspath(target)}: name a new log .jsonl or .ndjson (JSON Lines), or .sqlite, "
+                         ".sqlite3 or .db (SQLite); for a table of rates, use `negotiation timeline --format csv`")
     if Path(target).exists():
         raise FileExistsError(17, "the target exists; it is never overwritten", os.fspath(target))
     folder = Path(target).resolve().parent
@@ -53,7 +59,7 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, k
     return _write_new(target, records)
 
 
-def upgrade(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Path:
+def upgrade(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Path | None:
     """Rewrite a log with every event at its current version and a hash chain, keeping a backup.
 
     This is the only operation that rewrites a log's records; reading
@@ -63,7 +69,9 @@ def upgrade(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Path
 
     Returns:
         The backup of the old log (``x.bak.jsonl`` for ``x.jsonl``, then
-        ``x.bak-1.jsonl``, ...; it keeps the extension, so the tools read it).
+        ``x.bak-1.jsonl``, ...; it keeps the extension, so the tools read it),
+        or ``None`` when the log was already current and chained (it is
+        then left untouched).
 
     Raises:
         StoreError: the hash chain is broken (rewriting would hide it); a
@@ -73,9 +81,22 @@ def upgrade(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Path
     """
     with _exclusive(path):
         records = _read_intact(path, keep_unknown)
+        if _is_current(path, records):
+            return None
         backup = _backup(path)
         _write_new(path, records)
     return backup
+
+
+def _is_current(path: str | os.PathLike[str], records: tuple[Record, ...]) -> bool:
+    """Whether the log already holds exactly ``records`` as they would be written, chained."""
+    if not verify_log(path).intact:
+        return False
+    stored = raw_records(path)
+    return len(stored) == len(records) and all(
+        {key: value for key, value in raw.items() if key != HASH_FIELD} == to_record(item)
+        for raw, item in zip(stored, records, strict=True)
+    )
 
 
 @frozen(kw_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal, Protocol, overload, runtime_checkable
+from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 from ._chain import Verification, verify_records
 from ._codec import (
@@ -22,7 +22,11 @@ from ._jsonl_store import JsonlStore
 from ._revisions import AnyEvent
 from ._sqlite_store import SQLITE_SUFFIXES, SqliteStore
 
-__all__ = ["EventStore", "check_log", "is_sqlite", "open_store", "read_log", "verify_log"]
+__all__ = ["JSONL_SUFFIXES", "EventStore", "check_log", "is_sqlite", "open_store", "raw_records", "read_log", "verify_log"]
+
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+"""File name endings of JSON Lines logs that ``convert`` writes (readers take any name but SQLite's)."""
 
 
 @runtime_checkable
@@ -130,6 +134,14 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> Veri
         with SqliteStore(path, create=False) as store:
             return verify_records(name, store.raw(), unit="record", head=head)
     return verify_records(name, _parsed_lines(name), head=head)
+
+
+def raw_records(path: str | os.PathLike[str]) -> list[Any]:
+    """Every stored record of a log as parsed JSON (chain field included), undecoded; ``None`` for a bad line."""
+    if is_sqlite(path):
+        with SqliteStore(path, create=False) as store:
+            return [record for _, record in store.raw()]
+    return [record for _, record in _parsed_lines(os.fspath(path))]
 
 
 def _parsed_lines(path: str) -> Iterator[tuple[int, object]]:

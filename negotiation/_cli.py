@@ -264,6 +264,9 @@ def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
     problems = [str(error) for error in found.errors]
     problems += [_located(problem, args.log, found) for problem in find_problems(found.events)]
     problems += _opaque_conflicts(args.log, found)
+    chain = events.verify_log(args.log)
+    if chain.first_bad is not None:
+        problems.append(f"{chain} (the hash chain; see `negotiation verify`)")
     for problem in problems:
         print(problem, file=sys.stderr)
     count = len(found.events) + len(found.errors)

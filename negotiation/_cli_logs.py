@@ -46,6 +46,18 @@ def add_log_commands(commands: Any) -> None:
     convert.add_argument("target", metavar="TARGET", help="the new log to write")
     _keep_unknown(convert)
 
+    append = commands.add_parser(
+        "append", help="add the events of another file (or standard input) to a log, keeping its chain",
+        description="Append the events of NEW (a .jsonl file, a store, or - for standard input, one JSON "
+                    "event per line) to LOG, which is created if missing. Each event is checked first; "
+                    "an id already in LOG with the same content is skipped, with different content "
+                    "refused. The way to add facts to a chained log: an edited file breaks the chain.")
+    append.add_argument("log", metavar="LOG", help="the .jsonl or .sqlite log to add to")
+    append.add_argument("source", metavar="NEW", help="the events to add: a log file, or - for standard input")
+    append.add_argument("--expected-version", type=int, metavar="N",
+                        help="refuse (writing nothing) unless LOG holds exactly N records")
+    _keep_unknown(append)
+
     repair = commands.add_parser(
         "repair", help="remove a torn last line left by an interrupted write",
         description="If the last line of a JSON Lines log has no line end and does not decode (a write "
@@ -81,7 +93,24 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _upgrade(args: argparse.Namespace) -> int:
     backup = events.upgrade(args.log, keep_unknown=args.keep_unknown)
-    print(f"{args.log}: rewritten at current versions with a hash chain; the old log is kept as {backup}")
+    if backup is None:
+        print(f"{args.log}: already at current versions with a hash chain; left as it was")
+    else:
+        print(f"{args.log}: rewritten at current versions with a hash chain; the old log is kept as {backup}")
+    return _EXIT_OK
+
+
+def _append(args: argparse.Namespace) -> int:
+    if args.source == "-":
+        new = events.loads_jsonl(sys.stdin.read(), path="<stdin>", keep_unknown=args.keep_unknown)
+    else:
+        new = events.read_log(args.source, keep_unknown=args.keep_unknown)
+    store = events.open_store(args.log, keep_unknown=args.keep_unknown)
+    before = store.version if args.expected_version is None else args.expected_version
+    after = store.append(new, expected_version=args.expected_version)
+    skipped = len(new) - (after - before)
+    note = f" ({skipped} already stored, skipped)" if skipped else ""
+    print(f"{args.log}: {after - before} record(s) appended{note}; it holds {after}")
     return _EXIT_OK
 
 
@@ -106,5 +135,5 @@ def _schema(_args: argparse.Namespace) -> int:
     return _EXIT_OK
 
 
-LOG_COMMANDS = {"verify": _verify, "upgrade": _upgrade, "convert": _convert, "repair": _repair, "schema": _schema}
+LOG_COMMANDS = {"append": _append, "verify": _verify, "upgrade": _upgrade, "convert": _convert, "repair": _repair, "schema": _schema}
 """Each subcommand handled here (the log commands and schema): parsed arguments to exit code."""

@@ -15,6 +15,7 @@ import attrs
 import pytest
 
 import events
+import events._maintenance
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "london-talks-2025.jsonl"
@@ -38,8 +39,14 @@ def _append_one_by_one(path: str, count: int, acknowledged) -> None:
         acknowledged.value = number + 1
 
 
-def test_upgrade_during_appends_loses_no_acknowledged_append(tmp_path):
+def _always_rewrite(monkeypatch) -> None:
+    """Make upgrade rewrite even a current log, as it does an old one."""
+    monkeypatch.setattr(events._maintenance, "_is_current", lambda path, records: False)
+
+
+def test_upgrade_during_appends_loses_no_acknowledged_append(tmp_path, monkeypatch):
     """(A SQLite store open elsewhere is never upgraded: see test_upgrading_a_store_in_use_is_refused_cleanly.)"""
+    _always_rewrite(monkeypatch)
     path = str(tmp_path / "log.jsonl")
     events.open_store(path).append(events.read_jsonl(SEED))
     context = multiprocessing.get_context("fork")
@@ -56,7 +63,8 @@ def test_upgrade_during_appends_loses_no_acknowledged_append(tmp_path):
     assert len(ids) == len(set(ids)) == 11 + acknowledged.value == 161
 
 
-def test_an_open_store_never_appends_to_an_upgraded_file(tmp_path, london):
+def test_an_open_store_never_appends_to_an_upgraded_file(tmp_path, london, monkeypatch):
+    _always_rewrite(monkeypatch)
     store = events.open_store(tmp_path / "log.jsonl")
     store.append(london[:3])
     events.upgrade(tmp_path / "log.jsonl")
@@ -150,7 +158,8 @@ def test_a_whole_but_invalid_last_line_is_not_torn(tmp_path, london):
     assert events.repair(path) is None and path.read_text(encoding="utf-8").endswith(bad)
 
 
-def test_backups_keep_their_format(tmp_path, london):
+def test_backups_keep_their_format(tmp_path, london, monkeypatch):
+    _always_rewrite(monkeypatch)
     path = tmp_path / "log.sqlite"
     events.open_store(path).append(london)
     backup = events.upgrade(path)
@@ -245,3 +254,52 @@ def test_reading_after_a_huge_position_is_empty(tmp_path, london):
         store = events.open_store(tmp_path / name)
         store.append(london)
         assert list(store.read(after=2**63)) == []
+
+
+def test_validate_reports_a_broken_chain(tmp_path, seeds_dir):
+    path = tmp_path / "log.jsonl"
+    text = (seeds_dir / "london-talks-2025.jsonl").read_text(encoding="utf-8")
+    path.write_text(text.replace("Hour approximate", "Hour approximately", 1), encoding="utf-8")
+    run = _negotiation("validate", str(path))
+    assert run.returncode == 1 and "hash does not match" in run.stderr and "negotiation verify" in run.stderr
+
+
+def test_append_command_adds_events_and_keeps_the_chain(tmp_path, seeds_dir, london):
+    log = tmp_path / "mine.jsonl"
+    log.write_bytes((seeds_dir / "london-talks-2025.jsonl").read_bytes())
+    statement = {"type": "StatementIssued", "v": 1, "event_id": "my-note-1", "effective": "2025-06-10",
+                 "recorded": "2025-06-10T18:00:00Z", "party": "USA", "speaker": "Howard Lutnick",
+                 "summary": "Talks going well."}
+    run = subprocess.run([sys.executable, "-m", "negotiation", "append", str(log), "-"],
+                         input=json.dumps(statement) + "\n", capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and "1 record(s) appended; it holds 12" in run.stdout
+    assert events.verify_log(log).intact and events.read_log(log)[-1].event_id == "my-note-1"
+    again = _negotiation("append", str(log), str(seeds_dir / "london-talks-2025.jsonl"), "--expected-version", "12")
+    assert again.returncode == 0 and "0 record(s) appended (11 already stored, skipped)" in again.stdout
+    stale = _negotiation("append", str(log), str(seeds_dir / "london-talks-2025.jsonl"), "--expected-version", "3")
+    assert stale.returncode == 1 and "expected version 3" in stale.stderr
+
+
+def test_upgrade_leaves_a_current_log_alone(tmp_path, seeds_dir):
+    for name in ("log.jsonl", "log.sqlite"):
+        path = tmp_path / name
+        events.convert(seeds_dir / "london-talks-2025.jsonl", path)
+        before = path.read_bytes()
+        run = _negotiation("upgrade", str(path))
+        assert run.returncode == 0 and "already at current versions" in run.stdout
+        assert path.read_bytes() == before and not list(tmp_path.glob("log.bak*"))
+
+
+@pytest.mark.parametrize("target", ["copy.csv", "copy.txt", "copy"])
+def test_convert_refuses_a_target_that_is_no_log_name(tmp_path, seeds_dir, target):
+    run = _negotiation("convert", str(seeds_dir / "london-talks-2025.jsonl"), str(tmp_path / target))
+    assert run.returncode == 1 and "--format csv" in run.stderr and not (tmp_path / target).exists()
+
+
+def test_reading_a_store_as_json_lines_says_what_it_is(tmp_path, seeds_dir):
+    store = tmp_path / "log.sqlite"
+    events.convert(seeds_dir / "london-talks-2025.jsonl", store)
+    misnamed = tmp_path / "log.jsonl"
+    misnamed.write_bytes(store.read_bytes())
+    with pytest.raises(events.DecodeError, match="a SQLite database, not JSON Lines"):
+        events.read_jsonl(misnamed)

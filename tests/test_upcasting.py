@@ -92,8 +92,10 @@ def test_upgrade_rewrites_with_current_versions_and_a_chain(tmp_path, london):
     assert "LicensesApproved" not in text and '"type": "ExportLicencesApproved", "v": 2' in text
     assert events.read_jsonl(path) == london
     assert events.verify_log(path).intact
+    path.write_bytes(LEGACY.read_bytes())
     assert _negotiation("upgrade", str(path)).returncode == 0
-    assert (tmp_path / "old.bak-1.jsonl").exists(), "a second backup never overwrites the first"
+    assert (tmp_path / "old.bak-1.jsonl").read_bytes() == LEGACY.read_bytes(), "a second backup never overwrites the first"
+    assert (tmp_path / "old.bak.jsonl").read_bytes() == LEGACY.read_bytes()
 
 
 @pytest.mark.parametrize("record", [FUTURE, UNKNOWN], ids=["future version", "unknown type"])
