@@ -11,7 +11,8 @@ log from a fixed seed (``benchmarks/synthetic.py``), writes it with
 * decode: ``events.read_jsonl`` of the file (events/s);
 * fold: ``negotiation.replay`` of the decoded events to the last date (events/s);
 * timeline: ``negotiation.timeline`` of the 365 daily states (s, and ÷ one fold);
-* SQLite: ``events.SqliteStore`` read and fold (events/s), if the store exists;
+* SQLite: ``events.SqliteStore`` read and fold (events/s; at most
+  ``--store-events`` events), if the store exists;
 * memory: bytes per event of resident memory that the decoded log and its
   state hold, and the peak while decoding and folding (each log is measured
   in a fresh process, so the decode is its first large allocation); and
@@ -208,7 +209,8 @@ def write_log(path: Path, count: int, *, seed: int = 2025) -> dict[str, float]:
     return {"generate_s": generate_s, "write_jsonl_s": write_s}
 
 
-def measure(path: Path, *, peer_events: int = 100_000, report: Callable[[str], None] = print) -> dict[str, Any]:
+def measure(path: Path, *, peer_events: int = 100_000, store_events: int = 100_000,
+            report: Callable[[str], None] = print) -> dict[str, Any]:
     """Measure the log at ``path`` (see the module's docstring); run it in a fresh process.
 
     The decode is the process's first large allocation, so the growth of
@@ -219,6 +221,8 @@ def measure(path: Path, *, peer_events: int = 100_000, report: Callable[[str], N
     Args:
         path: A JSON Lines log written by :func:`write_log`.
         peer_events: The most events PEER replays (it is the slowest).
+        store_events: The most events the SQLite store is measured on
+            (writing a store is slow; it is compared per event, like PEER).
         report: Called with a line of progress text per step.
 
     Returns:
@@ -246,15 +250,17 @@ def measure(path: Path, *, peer_events: int = 100_000, report: Callable[[str], N
     report(f"  timeline {timeline_s:.2f} s")
     fold_traced = _traced_fold(decoded[:TRACED_EVENTS])
     with tempfile.TemporaryDirectory(prefix="negotiation-bench-") as temp:
-        sqlite = _sqlite(decoded, Path(temp))
-        if sqlite is not None and sqlite["digest"] != state.digest:
+        stored = decoded[:store_events]
+        sqlite = _sqlite(stored, Path(temp))
+        expected = state if len(stored) == count else negotiation.replay(stored, as_of=END)
+        if sqlite is not None and sqlite["digest"] != expected.digest:
             raise AssertionError("the SQLite store folds to another state than the JSON Lines file")
         report(f"  SQLite read + fold {_cell(sqlite and sqlite['read_fold_s'], '.2f')} s")
         peer = _peer(decoded, min(count, peer_events), Path(temp))
         report(f"  PEER {_cell(peer and peer['replay_s'], '.2f')} s")
     per_event = {"decode": decode_s / count, "fold": fold_s / count, "floor": floor_s / count}
     if sqlite is not None:
-        per_event["sqlite_read_fold"] = sqlite["read_fold_s"] / count
+        per_event["sqlite_read_fold"] = sqlite["read_fold_s"] / len(stored)
     peer_per_event = peer["replay_s"] / peer["events"] if peer else None
     figures: dict[str, Any] = {
         "events": count,
@@ -268,7 +274,8 @@ def measure(path: Path, *, peer_events: int = 100_000, report: Callable[[str], N
         "timeline_vs_fold": timeline_s / fold_s,
         "sqlite_write_s": sqlite and sqlite["write_s"],
         "sqlite_read_fold_s": sqlite and sqlite["read_fold_s"],
-        "sqlite_read_fold_events_per_s": sqlite and count / sqlite["read_fold_s"],
+        "sqlite_events": sqlite and len(stored),
+        "sqlite_read_fold_events_per_s": sqlite and len(stored) / sqlite["read_fold_s"],
         "floor_s": floor_s,
         "floor_events_per_s": count / floor_s,
         "peer_events": peer and peer["events"],
@@ -327,6 +334,7 @@ def table(results: Sequence[dict[str, Any]]) -> str:
         row("FLOOR, events/s", lambda r: r["floor_events_per_s"], ",.0f"),
         row("PEER (eventsourcing, SQLite), events/s", lambda r: r["peer_events_per_s"], ",.0f"),
         row("PEER measured on, events", lambda r: r["peer_events"], ",.0f"),
+        row("SQLite store measured on, events", lambda r: r["sqlite_events"], ",.0f"),
         row("facts in the final state", lambda r: r["facts_in_state"], ",.0f"),
     ]
     return "\n".join(lines)
@@ -336,9 +344,7 @@ def growth(results: Sequence[dict[str, Any]]) -> str:
     """Time per event at each size ÷ at the smallest: about 1 everywhere means linear growth."""
     first = results[0]
     lines = []
-    for name in ("decode_s", "fold_s", "timeline_s", "sqlite_read_fold_s"):
-        if first[name] is None:
-            continue
+    for name in ("decode_s", "fold_s", "timeline_s"):
         steps = [f"{r[name] / r['events'] / (first[name] / first['events']):.2f}" for r in results]
         lines.append(f"{name.removesuffix('_s')}: time per event ÷ at N = {first['events']:,}: " + ", ".join(steps))
     return "\n".join(lines)
@@ -351,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="sizes of the synthetic logs (default: 10000 100000 1000000)")
     parser.add_argument("--peer-events", type=int, default=100_000, metavar="N",
                         help="the most events PEER replays (default 100000)")
+    parser.add_argument("--store-events", type=int, default=100_000, metavar="N",
+                        help="the most events the SQLite store is measured on (default 100000)")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--json", type=Path, default=Path(__file__).resolve().parent / "results.json",
                         help="where to write the figures (default benchmarks/results.json)")
@@ -361,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(write_log(args.write_log, args.events[0], seed=args.seed)), flush=True)
         os._exit(0)  # a child: skip freeing millions of objects one by one at exit
     if args.measure_log is not None:
-        print(json.dumps(measure(args.measure_log, peer_events=args.peer_events,
+        print(json.dumps(measure(args.measure_log, peer_events=args.peer_events, store_events=args.store_events,
                                  report=lambda line: print(line, flush=True))), flush=True)
         os._exit(0)
     started = time.perf_counter()
@@ -372,7 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"N = {count:,}", flush=True)
             written = _child("--write-log", str(path), "--events", str(count), "--seed", str(args.seed))
             print(f"  generated in {written['generate_s']:.1f} s, written in {written['write_jsonl_s']:.1f} s", flush=True)
-            results.append({**written, **_child("--measure-log", str(path), "--peer-events", str(args.peer_events))})
+            results.append({**written, **_child("--measure-log", str(path), "--peer-events", str(args.peer_events),
+                                                "--store-events", str(args.store_events))})
             path.unlink()
     total = time.perf_counter() - started
     machine = {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),

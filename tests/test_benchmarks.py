@@ -57,6 +57,7 @@ def test_measure_produces_every_figure(bench, tmp_path):
                  "fold_vs_floor", "fold_traced_peak_bytes_per_event"):
         assert figures[name] > 0, name
     assert figures["sqlite_read_fold_events_per_s"] is None or figures["sqlite_read_fold_events_per_s"] > 0
+    assert figures["sqlite_events"] in (None, 2_000)
     if importlib.util.find_spec("eventsourcing") is None:
         assert figures["peer_events"] is None
     else:
