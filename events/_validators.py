@@ -29,6 +29,7 @@ MAX_PLACES = 6
 """The most decimal places a rate or change may have."""
 
 _PARTY = re.compile(r"[A-Z]{3}")
+_NO_SPACE = re.compile(r"\S+")  # \s is exactly what str.isspace() calls whitespace
 _HS = re.compile(r"(?:[0-9][0-9]){1,5}")
 _EARLIEST_INSTANT = datetime.combine(EARLIEST, time(), timezone.utc)
 _LATEST_INSTANT = datetime.combine(LATEST, time.max, timezone.utc)
@@ -46,10 +47,7 @@ def is_hs_code(value: Any) -> bool:
 
 def is_identifier(value: Any) -> bool:
     """Whether ``value`` is a non-empty string of printable characters without whitespace."""
-    return (
-        isinstance(value, str) and bool(value) and value.isprintable()
-        and not any(char.isspace() for char in value)
-    )
+    return isinstance(value, str) and value.isprintable() and _NO_SPACE.fullmatch(value) is not None
 
 
 def to_decimal(value: Any) -> Any:
