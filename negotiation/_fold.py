@@ -9,14 +9,12 @@ that copies a section of the state only when it first writes to it.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, timezone
 import warnings
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 from events import (
-    OpaqueRecord,
-    Record,
     EARLIEST,
     EVENT_TYPES,
     LATEST,
@@ -28,6 +26,8 @@ from events import (
     EventCorrected,
     EventRetracted,
     ExportControlChanged,
+    OpaqueRecord,
+    Record,
     TalksHeld,
     TalksScheduled,
     TariffChanged,
@@ -35,10 +35,10 @@ from events import (
 
 from ._builder import Builder
 from ._errors import (
-    OpaqueRecordWarning,
     ConflictingEventError,
     InconsistentEventError,
     NegotiationError,
+    OpaqueRecordWarning,
     QueryError,
     UnknownReferenceError,
 )
@@ -67,7 +67,7 @@ def check_query(as_of: Any, known_at: Any) -> datetime | None:
     if not isinstance(known_at, datetime) or known_at.utcoffset() is None:
         raise QueryError("known_at", known_at, expected)
     try:
-        return known_at.astimezone(timezone.utc)
+        return known_at.astimezone(UTC)
     except OverflowError:
         raise QueryError("known_at", known_at, expected) from None
 
