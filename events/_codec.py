@@ -21,6 +21,7 @@ is refused unread.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -93,11 +94,8 @@ def _expect(ok: bool, expected: str, value: Any) -> None:
 
 
 def _structure_str(value: Any, _: Any) -> str:
+    # Lone surrogates are refused by the fields' validators (events/_validators.py), once per string.
     _expect(isinstance(value, str), "a string", value)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("expected text without lone surrogates") from None
     return typing.cast(str, value)
 
 
@@ -120,8 +118,12 @@ def _structure_decimal(value: Any, _: Any) -> Decimal:
     return Decimal(value)
 
 
+_parse_date_text = functools.lru_cache(maxsize=8192)(parse_date)
+"""Logs repeat their dates: each distinct text is parsed (and its date object kept) once."""
+
+
 def _structure_date(value: Any, _: Any) -> date:
-    return parse_date(value)
+    return _parse_date_text(value) if isinstance(value, str) else parse_date(value)
 
 
 def _structure_datetime(value: Any, _: Any) -> datetime:
@@ -136,7 +138,13 @@ def _structure_scope(value: Any, _: Any) -> Scope:
     if value == "all":
         return ALL_GOODS
     _expect(isinstance(value, list) and bool(value), '"all" or a non-empty list of HS code prefixes', value)
-    return Scope(hs=tuple(_structure_str(code, str) for code in value))
+    return _scope(tuple(_structure_str(code, str) for code in value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _scope(hs: tuple[str, ...]) -> Scope:
+    """Logs repeat their scopes: each distinct list is checked, and its Scope built, once (and shared)."""
+    return Scope(hs=hs)
 
 
 def _is_homogeneous_tuple(kind: Any) -> bool:
@@ -341,10 +349,13 @@ def _parse_float(text: str) -> float:
     return number
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_keys,
+                            parse_int=_parse_int, parse_float=_parse_float)
+
+
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys,
-                          parse_int=_parse_int, parse_float=_parse_float)
+        return _DECODER.decode(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 

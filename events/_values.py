@@ -81,7 +81,7 @@ def _check_hs(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         v.hs_code(inst, attribute, code)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, cache_hash=True)
 class Scope:
     """The products a tariff layer covers: all goods, or HS code prefixes.
 
