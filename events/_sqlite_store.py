@@ -216,18 +216,21 @@ class SqliteStore:
             for record in records:
                 text = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
                 event_id = record.get("event_id") if isinstance(record.get("event_id"), str) else None
-                if event_id is not None:
+                chained = record_hash(previous, record)
+                encode_line({**record, HASH_FIELD: chained})  # convertible to JSON Lines: within the size limit
+                try:
+                    db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               (seq + 1, event_id, str(record.get("type")), _integer(record.get("v")),
+                                _text(record.get("effective")), _microseconds(record.get("recorded")), text, chained))
+                except sqlite3.IntegrityError as exc:  # the id is stored: the same record is skipped, another refused
                     stored = db.execute("SELECT seq, record FROM records WHERE event_id = ?", (event_id,)).fetchone()
-                    if stored is not None:
-                        if stored[1] != text:
-                            raise DuplicateEventError(path=self._path, event_id=event_id, where=f"record {stored[0]}")
-                        continue
-                previous = record_hash(previous, record)
-                encode_line({**record, HASH_FIELD: previous})  # convertible to JSON Lines: within the size limit
-                seq += 1
-                db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (seq, event_id, str(record.get("type")), _integer(record.get("v")),
-                            _text(record.get("effective")), _microseconds(record.get("recorded")), text, previous))
+                    if stored is None:
+                        raise StoreError(f"{self._path}: {exc}; nothing was written") from exc
+                    if stored[1] != text:
+                        raise DuplicateEventError(path=self._path, event_id=str(event_id),
+                                                  where=f"record {stored[0]}") from None
+                    continue
+                seq, previous = seq + 1, chained
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
