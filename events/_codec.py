@@ -68,7 +68,6 @@ __all__ = [
     "parse_line",
     "read_jsonl",
     "read_text",
-    "replace_atomically",
     "scan_jsonl",
     "split_lines",
     "to_dict",
@@ -468,6 +467,20 @@ class LogCheck:
     lines: tuple[int, ...]
     errors: tuple[DecodeError, ...]
 
+    @classmethod
+    def of(cls, scanned: Iterable[tuple[int, Record | DecodeError]]) -> LogCheck:
+        """Sort (line or record number, record or its error) pairs into records and errors."""
+        good: list[Record] = []
+        numbers: list[int] = []
+        bad: list[DecodeError] = []
+        for number, item in scanned:
+            if isinstance(item, DecodeError):
+                bad.append(item)
+            else:
+                good.append(item)
+                numbers.append(number)
+        return cls(events=tuple(good), lines=tuple(numbers), errors=tuple(bad))
+
 
 def check_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> LogCheck:
     """Read a JSON Lines file, decoding every line that can be and collecting an error for each other line.
@@ -477,16 +490,8 @@ def check_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> 
     Raises:
         OSError: the file cannot be read.
     """
-    good: list[Record] = []
-    lines: list[int] = []
-    bad: list[DecodeError] = []
-    for number, _, item in scan_jsonl(read_text(path), os.fspath(path), keep_unknown):
-        if isinstance(item, DecodeError):
-            bad.append(item)
-        else:
-            good.append(item)
-            lines.append(number)
-    return LogCheck(events=tuple(good), lines=tuple(lines), errors=tuple(bad))
+    scanned = scan_jsonl(read_text(path), os.fspath(path), keep_unknown)
+    return LogCheck.of((number, item) for number, _, item in scanned)
 
 
 def encode_lines(records: Iterable[dict[str, Any]], previous: str | None = GENESIS) -> tuple[str, str | None]:
@@ -576,7 +581,7 @@ def write_jsonl(path: str | os.PathLike[str], events: Iterable[Record]) -> None:
     folder, flushed to disk and renamed over ``path``: a failure leaves any
     existing file exactly as it was.
     """
-    replace_atomically(path, dumps_jsonl(events).encode("utf-8"))
+    _replace_atomically(path, dumps_jsonl(events).encode("utf-8"))
 
 
 def _umask() -> int:
@@ -585,7 +590,7 @@ def _umask() -> int:
     return mask
 
 
-def replace_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+def _replace_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, flush it to disk, and rename it over ``path``.
 
     The file keeps the permissions of the one it replaces (a new file gets

@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: one writer at a time is the caller's duty
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JsonlStore", "check_expected", "checked_items", "content_key", "locked"]
+__all__ = ["JsonlStore", "check_after", "check_expected", "checked_items", "content_key", "locked"]
 
 
 def content_key(record: dict[str, object]) -> bytes:
@@ -96,8 +96,7 @@ class JsonlStore:
             DecodeError: a line no longer decodes (the file was edited).
             StoreError: ``after`` is negative.
         """
-        if type(after) is not int or after < 0:
-            raise StoreError(f"{self._path}: after must be a non-negative integer, got {after!r}")
+        check_after(self._path, after)
         if not Path(self._path).exists():
             return
         with open(self._path, "rb") as stream, locked(stream.fileno(), shared=True):
@@ -225,6 +224,12 @@ class JsonlStore:
 
 def _where(line: int) -> str:
     return f"line {line}" if line else "earlier in this append"
+
+
+def check_after(path: str, after: object) -> None:
+    """Refuse a ``read(after=)`` position that is not an integer from 0."""
+    if type(after) is not int or after < 0:
+        raise StoreError(f"{path}: after must be a non-negative integer, got {after!r}")
 
 
 def check_expected(path: str, expected_version: object) -> None:

@@ -89,12 +89,14 @@ def upgrade(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Path
 
 
 def _is_current(path: str | os.PathLike[str], records: tuple[Record, ...]) -> bool:
-    """Whether the log already holds exactly ``records`` as they would be written, chained."""
-    if not verify_log(path).intact:
-        return False
+    """Whether the log already holds exactly ``records`` as they would be written, chained.
+
+    Called after :func:`_read_intact`, which found no break in the chain: a
+    log whose every record carries its hash is then intact.
+    """
     stored = raw_records(path)
     return len(stored) == len(records) and all(
-        {key: value for key, value in raw.items() if key != HASH_FIELD} == to_record(item)
+        HASH_FIELD in raw and {key: value for key, value in raw.items() if key != HASH_FIELD} == to_record(item)
         for raw, item in zip(stored, records, strict=True)
     )
 

@@ -15,7 +15,7 @@ from ._chain import GENESIS, HASH_FIELD, record_hash
 from ._codec import Record, encode_line, from_dict, parse_line, to_record
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
 from ._iso import parse_instant
-from ._jsonl_store import check_expected, checked_items
+from ._jsonl_store import check_after, check_expected, checked_items
 
 __all__ = ["SQLITE_SUFFIXES", "SqliteStore", "busy_or_not_a_store"]
 
@@ -167,8 +167,7 @@ class SqliteStore:
                 sequence number.
             StoreError: ``after`` is negative.
         """
-        if type(after) is not int or after < 0:
-            raise StoreError(f"{self._path}: after must be a non-negative integer, got {after!r}")
+        check_after(self._path, after)
         for _, item in self.scan(after=after):
             if isinstance(item, DecodeError):
                 raise item

@@ -100,17 +100,8 @@ def check_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Lo
     """
     if not is_sqlite(path):
         return check_jsonl(path, keep_unknown=keep_unknown)
-    good: list[Record] = []
-    numbers: list[int] = []
-    bad: list[DecodeError] = []
     with SqliteStore(path, keep_unknown=keep_unknown, create=False) as store:
-        for seq, item in store.scan():
-            if isinstance(item, DecodeError):
-                bad.append(item)
-            else:
-                good.append(item)
-                numbers.append(seq)
-    return LogCheck(events=tuple(good), lines=tuple(numbers), errors=tuple(bad))
+        return LogCheck.of(store.scan())
 
 
 def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> Verification:
