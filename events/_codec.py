@@ -222,13 +222,20 @@ def to_dict(event: Event) -> dict[str, Any]:
 
     Returns:
         ``{"type": <tag>, "v": <schema version>, <fields>..., "source": ...,
-        "note": ...}``: the citation last, so the facts read first.
+        "note": ...}``: the citation last, so the facts read first. The
+        version is :meth:`events.Event.stored_version`: an event that uses
+        no field of a later version is written exactly as that older
+        version wrote it.
     """
     if not isinstance(event, Event):
         raise TypeError(f"expected an event, got {event!r}")
     body = converter.unstructure(event)
     citation = {"source": body.pop("source"), "note": body.pop("note")}
-    return {"type": event.TYPE, "v": event.VERSION, **body, **citation}
+    version = event.stored_version()
+    if version < event.VERSION:
+        for name in event.LATER_FIELDS:
+            del body[name]
+    return {"type": event.TYPE, "v": version, **body, **citation}
 
 
 def _field_path(exc: BaseException, prefix: str = "") -> tuple[str | None, BaseException]:

@@ -94,6 +94,10 @@ _REFINEMENTS: dict[Callable[..., Any], dict[str, Any]] = {
     v.some_texts: {"type": "array", "items": _TEXT, "minItems": 1},
     v.percent: _string(f"^{_magnitude()}$"),
     v.change_percent: _string(f"^-?{_magnitude()}$"),
+    v.quantity: _string(r"^(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,6})?$|^1000000000000000$"),
+    v.hs_codes: {"type": "array", "items": _string(_anchored(v._HS))},
+    v.party_codes: {"type": "array", "items": _PARTY, "uniqueItems": True},
+    v.identifiers: {"type": "array", "items": _IDENTIFIER, "uniqueItems": True},
     v.positive_int: {"type": "integer", "minimum": 1},
     v.optional_count: {"type": "integer", "minimum": 0},
     _period: _string(_anchored(_PERIOD)),
@@ -129,6 +133,14 @@ class _Walker:
                          "description": "The record's link in the log's hash chain (optional)."},
         }
         body["required"] = ["type", "v", *body["required"]]
+        if cls.LATER_FIELDS:
+            # Written at the older version when no later term is used: the later fields are absent then.
+            body["properties"]["v"] = {"enum": [cls.VERSION - 1, cls.VERSION]}
+            older = {name: False for name in cls.LATER_FIELDS}
+            if "combination" in body["properties"]:
+                older["combination"] = {"const": "add"}
+            body["if"] = {"properties": {"v": {"const": cls.VERSION - 1}}}
+            body["then"] = {"properties": older}
         return {"title": cls.TYPE, **body}
 
     def object(self, cls: type) -> dict[str, Any]:

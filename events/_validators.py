@@ -27,6 +27,8 @@ MAX_PERCENT = Decimal(1_000_000)
 """The largest rate or change, in percent."""
 MAX_PLACES = 6
 """The most decimal places a rate or change may have."""
+MAX_QUANTITY = Decimal(10) ** 15
+"""The largest quantity (a quota volume, an instrument's value): 10**15 units."""
 
 _PARTY = re.compile(r"[A-Z]{3}")
 _NO_SPACE = re.compile(r"\S+")  # \s is exactly what str.isspace() calls whitespace
@@ -195,6 +197,42 @@ def percent(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
             attribute.name, value,
             f"a finite, non-negative Decimal (percent) up to {MAX_PERCENT} with at most {MAX_PLACES} places",
         )
+
+
+def quantity(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A quantity (a quota volume, an amount of money): a ``Decimal`` from 0 to 10**15, at most 6 places."""
+    if not (isinstance(value, Decimal) and value.is_finite() and 0 <= value <= MAX_QUANTITY
+            and value.as_tuple().exponent >= -MAX_PLACES):  # type: ignore[operator]
+        raise EventValidationError(
+            attribute.name, value,
+            f"a finite, non-negative Decimal up to 10**15 with at most {MAX_PLACES} places",
+        )
+
+
+def hs_codes(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A tuple of HS codes or prefixes (possibly empty)."""
+    if not isinstance(value, tuple):
+        raise EventValidationError(attribute.name, value, "a tuple of HS code prefixes")
+    for code in value:
+        hs_code(_inst, attribute, code)
+
+
+def party_codes(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A tuple (possibly empty) of distinct alpha-3 codes."""
+    if not isinstance(value, tuple):
+        raise EventValidationError(attribute.name, value, "a tuple of alpha-3 codes")
+    if value:
+        parties(_inst, attribute, value)
+
+
+def identifiers(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A tuple (possibly empty) of distinct :func:`identifier` strings."""
+    if not isinstance(value, tuple):
+        raise EventValidationError(attribute.name, value, "a tuple of distinct identifiers")
+    for item in value:
+        identifier(_inst, attribute, item)
+    if len(set(value)) != len(value):
+        raise EventValidationError(attribute.name, value, "a tuple of distinct identifiers")
 
 
 def change_percent(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

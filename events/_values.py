@@ -15,27 +15,69 @@ from ._errors import EventValidationError
 
 __all__ = [
     "ALL_GOODS",
+    "Amount",
     "Combination",
     "Commitment",
     "ControlAction",
     "Delegate",
+    "InstrumentAction",
+    "InstrumentKind",
+    "LegalStatus",
+    "QuotaPeriod",
     "Scope",
     "Source",
     "Suspension",
+    "TariffQuota",
 ]
 
 
 class Combination(enum.Enum):
-    """How a tariff layer combines with the other layers on the same product.
+    """What a tariff layer contributes to the duty on a product, given the base (MFN) rate.
 
-    Only ``ADD`` exists today: the applied rates of all layers that cover a
-    product add up (the US–China case: fentanyl + reciprocal + Section 301).
-    The rule is a field of every ``TariffChanged`` so that other rules (a
-    ceiling inclusive of MFN, a replacing sector tariff, a tariff-rate quota)
-    can be added later without changing the existing event format.
+    ``ADD``: its applied rate, on top of the base and the other layers
+    (IEEPA, Section 301, Section 122, the US–China layers).
+    ``ALL_IN``: "the higher of the base or X": ``max(0, X - base)``, so
+    that base plus this layer is ``max(base, X)`` (EO 14326's EU rate from
+    2025-08-07; EO 14345's Japanese rate; the EU and Japanese Section 232
+    auto deals at 15 %; UK auto parts at 10 %). It needs the base rate.
+
+    The rules themselves live in one place, ``negotiation/_tariffs.py``.
     """
 
     ADD = "add"
+    ALL_IN = "all-in"
+
+
+class InstrumentKind(enum.Enum):
+    """What kind of instrument an ``InstrumentChanged`` describes."""
+
+    THREAT = "threat"
+    LETTER = "letter"
+    POLITICAL_DEAL = "political deal"
+    JOINT_STATEMENT = "joint statement"
+    EXECUTIVE_ORDER = "executive order"
+    PROCLAMATION = "proclamation"
+    NOTICE = "notice"
+    REGULATION = "regulation"
+
+
+class LegalStatus(enum.Enum):
+    """An instrument's legal force: ``BINDING`` (law, order, regulation),
+    ``NON_BINDING`` (a political deal, a joint statement), ``NO_LEGAL_EFFECT``
+    (a post, a letter, a threat)."""
+
+    BINDING = "binding"
+    NON_BINDING = "non-binding"
+    NO_LEGAL_EFFECT = "no legal effect"
+
+
+class InstrumentAction(enum.Enum):
+    """What an ``InstrumentChanged`` does: announce, adopt, suspend or lift an instrument."""
+
+    ANNOUNCED = "announced"
+    ADOPTED = "adopted"
+    SUSPENDED = "suspended"
+    LIFTED = "lifted"
 
 
 class ControlAction(enum.Enum):
@@ -129,6 +171,54 @@ class Suspension:
 
     rate: Decimal = field(converter=v.to_decimal, validator=v.percent)
     until: date = field(validator=v.day)
+
+
+@frozen(kw_only=True)
+class TariffQuota:
+    """The in-quota rate of a tariff layer under a tariff-rate quota.
+
+    The layer's ``rate`` is the out-of-quota rate; ``in_quota_rate`` applies
+    to entries within the quota's volume (``QuotaSet`` with ``quota_id``).
+    Example: UK passenger cars (HS 8703) under EO 14309: Section 232 at
+    7.5 % in quota, 25 % out of quota.
+
+    Attributes:
+        quota_id: The quota, as set by a ``QuotaSet`` event.
+        in_quota_rate: Percent, below the layer's rate.
+    """
+
+    quota_id: str = field(validator=v.identifier)
+    in_quota_rate: Decimal = field(converter=v.to_decimal, validator=v.percent)
+
+
+@frozen(kw_only=True)
+class QuotaPeriod:
+    """One period of a tariff-rate quota: its volume from ``start`` to ``end`` (inclusive).
+
+    Raises:
+        EventValidationError: ``end`` before ``start``.
+    """
+
+    start: date = field(validator=v.day)
+    end: date = field(validator=v.day)
+    volume: Decimal = field(converter=v.to_decimal, validator=v.quantity)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise EventValidationError("end", self.end, f"a date on or after start {self.start}")
+
+
+@frozen(kw_only=True)
+class Amount:
+    """A quantity with its unit, e.g. ``Amount(amount=Decimal(93_000_000_000), unit="EUR")``.
+
+    Attributes:
+        amount: Non-negative, at most 10**15, at most 6 places.
+        unit: A currency code or a unit in words (``"EUR"``, ``"vehicles"``).
+    """
+
+    amount: Decimal = field(converter=v.to_decimal, validator=v.quantity)
+    unit: str = field(validator=v.text)
 
 
 @frozen(kw_only=True)

@@ -23,27 +23,39 @@ from . import _validators as v
 from ._errors import EventValidationError
 from ._values import (
     ALL_GOODS,
+    Amount,
     Combination,
     Commitment,
     ControlAction,
     Delegate,
+    InstrumentAction,
+    InstrumentKind,
+    LegalStatus,
+    QuotaPeriod,
     Scope,
     Source,
     Suspension,
+    TariffQuota,
+    _hs_prefixes,
 )
 
 __all__ = [
     "AccordExtended",
     "AccordReached",
+    "BaseRateSet",
+    "BlocMembersSet",
     "ContactMode",
     "DelegationNamed",
     "Event",
     "ExportControlChanged",
+    "EVERY_PARTNER",
     "FACT_TYPES",
     "Fact",
+    "InstrumentChanged",
     "LayerKey",
     "LeadersSpoke",
     "ExportLicencesApproved",
+    "QuotaSet",
     "StatementIssued",
     "TalksHeld",
     "TalksScheduled",
@@ -53,6 +65,14 @@ __all__ = [
 
 LayerKey: TypeAlias = tuple[str, str, str, Scope]
 """Identity of a tariff layer: (imposer, target, measure, scope)."""
+
+EVERY_PARTNER = "WLD"
+"""The target of a layer that applies to goods of every partner (the World Bank and UN code for the world).
+
+``TariffChanged(target="WLD", exempt_parties=("GBR",), ...)`` states a
+measure on all partners but the United Kingdom in one event (Section 232
+steel and aluminium, autos; the 10 % baseline).
+"""
 
 _PERIOD = re.compile(r"([0-9]{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
 
@@ -129,6 +149,8 @@ class Event:
 
     TYPE: ClassVar[str] = ""
     VERSION: ClassVar[int] = 0
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields left out when :meth:`stored_version` is below ``VERSION`` (they hold their defaults then)."""
 
     event_id: str = field(validator=v.identifier)
     effective: date = field(validator=v.day)
@@ -140,6 +162,15 @@ class Event:
     def sort_key(self) -> tuple[date, datetime, str]:
         """The fold's total order: (effective, recorded, event_id)."""
         return (self.effective, self.recorded, self.event_id)
+
+    def stored_version(self) -> int:
+        """The schema version this event is written at: the lowest that holds every field it uses.
+
+        An event that uses no field added in a later version is written at
+        the older version, exactly as before (``TariffChanged`` without any
+        version-2 field is written as version 1).
+        """
+        return self.VERSION
 
 
 @frozen(kw_only=True)
@@ -313,28 +344,48 @@ class TariffChanged(Event):
     """Sets one tariff layer to a new level from ``effective`` on.
 
     A layer is identified by (imposer, target, measure, scope); this event
-    sets exactly that layer. ``rate`` is the layer's new level, not an
-    increment: ad valorem, in percent, as ``Decimal`` (``30`` means 30 %).
-    A rate of 0 with no suspension removes the layer.
+    sets exactly that layer, with all its terms: a later event on the same
+    layer replaces them (to add a carve-out, set the layer again with a
+    longer ``exempt``; it stays one layer). ``rate`` is the layer's new
+    level, not an increment: ad valorem, in percent, as ``Decimal`` (``30``
+    means 30 %). A rate of 0 with no suspension removes the layer.
 
     Attributes:
         imposer: Who levies the tariff (alpha-3).
-        target: Whose goods it applies to (alpha-3).
+        target: Whose goods it applies to (alpha-3), a bloc (``"EUU"``: its
+            members on the day) or :data:`EVERY_PARTNER` (``"WLD"``).
         measure: The legal measure, e.g. ``"IEEPA-fentanyl"``,
-            ``"IEEPA-reciprocal"``, ``"S301"``, ``"CN-counter-reciprocal"``.
+            ``"IEEPA-reciprocal"``, ``"S232-autos"``, ``"S301"``.
         scope: All goods (default) or HS code prefixes.
-        rate: The full level of the layer, percent.
+        rate: The full level of the layer, percent (for an ``ALL_IN`` layer,
+            the all-in level X; with a quota, the out-of-quota rate).
         suspension: Part of the rate suspended until a date, or ``None``.
-        accord_id: The accord this change implements, or ``None``.
-        combination: How the layer combines with others (only ``ADD``).
+        accord_id: The accord this change implements, or ``None``. The
+            accord may be later in valid time (a retroactive measure) if it
+            is recorded no later than this event.
+        combination: What the layer contributes: ``ADD`` (its rate) or
+            ``ALL_IN`` (``max(0, rate - base)``). Version 2.
+        exempt: HS prefixes carved out of ``scope`` (each inside it). Version 2.
+        exempt_parties: Partners the layer does not apply to (with a
+            ``"WLD"`` or bloc target). Version 2.
+        yields_to: Measures that take precedence: the layer counts 0 on a
+            product that a layer of one of these measures covers. A name
+            covers itself and its sub-measures (``"S232"`` covers
+            ``"S232-autos"``). Version 2.
+        quota: A tariff-rate quota: the in-quota rate; ``rate`` applies out
+            of quota. Version 2.
 
     Raises:
         EventValidationError: imposer equals target; a suspended rate not
-            below ``rate``; a suspension ending on or before ``effective``.
+            below ``rate``; a suspension ending on or before ``effective``;
+            an exemption outside the scope; an exempt party that is the
+            imposer or the target; a layer yielding to its own measure; an
+            in-quota rate not below ``rate``; a quota with a suspension.
     """
 
     TYPE: ClassVar[str] = "TariffChanged"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("exempt", "exempt_parties", "yields_to", "quota")
 
     imposer: str = field(validator=v.party)
     target: str = field(validator=v.party)
@@ -346,10 +397,30 @@ class TariffChanged(Event):
     )
     accord_id: str | None = field(default=None, validator=v.optional_identifier)
     combination: Combination = field(default=Combination.ADD, validator=_instance(Combination))
+    exempt: tuple[str, ...] = field(default=(), converter=_hs_prefixes, validator=v.hs_codes)
+    exempt_parties: tuple[str, ...] = field(default=(), converter=v.to_tuple, validator=v.party_codes)
+    yields_to: tuple[str, ...] = field(default=(), converter=v.to_tuple, validator=v.identifiers)
+    quota: TariffQuota | None = field(default=None, validator=_optional_instance(TariffQuota))
 
     def __attrs_post_init__(self) -> None:
         if self.imposer == self.target:
             raise EventValidationError("target", self.target, "a party other than the imposer")
+        for code in self.exempt:
+            if not self.scope.covers(code):
+                raise EventValidationError("exempt", code, f"an HS prefix inside the scope ({self.scope})")
+        for party in self.exempt_parties:
+            if party in (self.imposer, self.target):
+                raise EventValidationError("exempt_parties", party, "a party other than the imposer and the target")
+        for name in self.yields_to:
+            if measure_covers(name, self.measure):
+                raise EventValidationError("yields_to", name, f"a measure other than the layer's own ({self.measure})")
+        if self.quota is not None:
+            if self.quota.in_quota_rate >= self.rate:
+                raise EventValidationError(
+                    "quota.in_quota_rate", self.quota.in_quota_rate, f"a rate below the layer's rate {self.rate}"
+                )
+            if self.suspension is not None:
+                raise EventValidationError("suspension", self.suspension, "None on a layer with a quota")
         s = self.suspension
         if s is None:
             return
@@ -371,6 +442,164 @@ class TariffChanged(Event):
     def removes(self) -> bool:
         """``True`` when the event removes its layer (rate 0, no suspension)."""
         return self.rate == 0 and self.suspension is None
+
+    def stored_version(self) -> int:
+        """1 when the event uses no version-2 term (additive, no carve-out, precedence or quota), else 2."""
+        plain = (self.combination is Combination.ADD and not self.exempt and not self.exempt_parties
+                 and not self.yields_to and self.quota is None)
+        return 1 if plain else 2
+
+
+def measure_covers(name: str, measure: str) -> bool:
+    """Whether the measure name ``name`` covers ``measure``: itself or a sub-measure (``S232`` covers ``S232-autos``)."""
+    return measure == name or measure.startswith(name + "-")
+
+
+@frozen(kw_only=True)
+class BaseRateSet(Event):
+    """The importer's base rate (MFN, column 1 general) on HS codes, from ``effective`` on.
+
+    The base is what every partner without a preference pays before any
+    additional layer; the total duty on a product is the base plus the
+    layers' contributions, and ``ALL_IN`` layers need it. A product's base
+    is that of the longest prefix covering it. Example: the US column-1 rate
+    on passenger cars (HS 8703) is 2.5 %.
+
+    Attributes:
+        imposer: The importing party (alpha-3).
+        scope: HS prefixes (never all goods: rates differ by line).
+        rate: Ad valorem percent (an ad valorem equivalent for specific duties).
+
+    Raises:
+        EventValidationError: an all-goods scope.
+    """
+
+    TYPE: ClassVar[str] = "BaseRateSet"
+    VERSION: ClassVar[int] = 1
+
+    imposer: str = field(validator=v.party)
+    scope: Scope = field(validator=_instance(Scope))
+    rate: Decimal = field(converter=v.to_decimal, validator=v.percent)
+
+    def __attrs_post_init__(self) -> None:
+        if self.scope.all_goods:
+            raise EventValidationError("scope", "all", "HS code prefixes (a base rate differs by tariff line)")
+
+
+@frozen(kw_only=True)
+class QuotaSet(Event):
+    """A tariff-rate quota and its periods, from ``effective`` on (a later event replaces them).
+
+    Example: the US quota on UK passenger cars under EO 14309: 65,205
+    vehicles from 2025-06-30 to 2025-12-31, 100,000 a year from 2026.
+
+    Attributes:
+        quota_id: Names the quota; layers refer to it (``TariffQuota.quota_id``).
+        imposer: Who administers it (alpha-3).
+        target: Whose goods (alpha-3).
+        scope: The HS codes it covers.
+        unit: What the volume counts, e.g. ``"vehicles"``, ``"tonnes"``.
+        periods: The periods, in order, not overlapping.
+
+    Raises:
+        EventValidationError: no period; periods out of order or overlapping;
+            imposer equals target.
+    """
+
+    TYPE: ClassVar[str] = "QuotaSet"
+    VERSION: ClassVar[int] = 1
+
+    quota_id: str = field(validator=v.identifier)
+    imposer: str = field(validator=v.party)
+    target: str = field(validator=v.party)
+    scope: Scope = field(validator=_instance(Scope))
+    unit: str = field(validator=v.text)
+    periods: tuple[QuotaPeriod, ...] = field(converter=v.to_tuple, validator=_instances(QuotaPeriod))
+
+    def __attrs_post_init__(self) -> None:
+        if self.imposer == self.target:
+            raise EventValidationError("target", self.target, "a party other than the imposer")
+        if not self.periods:
+            raise EventValidationError("periods", self.periods, "at least one QuotaPeriod")
+        for before, after in zip(self.periods, self.periods[1:]):
+            if after.start <= before.end:
+                raise EventValidationError("periods", after.start, f"periods in order, not overlapping (after {before.end})")
+
+
+@frozen(kw_only=True)
+class InstrumentChanged(Event):
+    """An instrument is announced, adopted, suspended or lifted: a threat, a deal, an order, a regulation.
+
+    An instrument is not a tariff layer: a threatened rate never counts in a
+    duty; only a ``TariffChanged`` sets a layer. The clock moves an
+    instrument: a suspension ends on ``until`` (it is adopted again) unless
+    renewed; an announced ``starts`` date that passes without adoption
+    makes it lapse.
+
+    Attributes:
+        instrument_id: Names the instrument across events.
+        issuer: Who issues it (alpha-3).
+        target: Whose goods or which partner it aims at, or ``None``.
+        kind: A threat, a letter, a political deal, an executive order, ...
+        legal_status: Binding, non-binding, or of no legal effect.
+        action: What this event does.
+        title: Its name, e.g. ``"Implementing Regulation (EU) 2025/1564"``.
+        starts: The announced or planned start, or ``None``.
+        until: For ``SUSPENDED``: the first day it applies again (``None``: indefinitely).
+        rate: A rate it threatens or would impose, percent, or ``None``; never counted.
+        value: The trade it covers or commits, or ``None``.
+        description: Free text.
+
+    Raises:
+        EventValidationError: ``until`` without ``SUSPENDED`` or not after
+            ``effective``; ``starts`` before ``effective``.
+    """
+
+    TYPE: ClassVar[str] = "InstrumentChanged"
+    VERSION: ClassVar[int] = 1
+
+    instrument_id: str = field(validator=v.identifier)
+    issuer: str = field(validator=v.party)
+    kind: InstrumentKind = field(validator=_instance(InstrumentKind))
+    legal_status: LegalStatus = field(validator=_instance(LegalStatus))
+    action: InstrumentAction = field(validator=_instance(InstrumentAction))
+    title: str = field(validator=v.text)
+    target: str | None = field(default=None, validator=attrs.validators.optional(v.party))
+    starts: date | None = field(default=None, validator=v.optional_day)
+    until: date | None = field(default=None, validator=v.optional_day)
+    rate: Decimal | None = field(default=None, converter=attrs.converters.optional(v.to_decimal),
+                                 validator=attrs.validators.optional(v.percent))
+    value: Amount | None = field(default=None, validator=_optional_instance(Amount))
+    description: str = field(default="", validator=v.any_text)
+
+    def __attrs_post_init__(self) -> None:
+        if self.until is not None and self.action is not InstrumentAction.SUSPENDED:
+            raise EventValidationError("until", self.until, "None unless action is 'suspended'")
+        if self.until is not None and self.until <= self.effective:
+            raise EventValidationError("until", self.until, f"a date after effective {self.effective}")
+        _not_before(self.starts, "starts", self.effective, "effective")
+
+
+@frozen(kw_only=True)
+class BlocMembersSet(Event):
+    """A bloc's member states from ``effective`` on; a layer on the bloc applies to each member.
+
+    Example: the European Union (``"EUU"``) and its 27 member states since
+    2020-02-01.
+
+    Raises:
+        EventValidationError: the bloc among its own members.
+    """
+
+    TYPE: ClassVar[str] = "BlocMembersSet"
+    VERSION: ClassVar[int] = 1
+
+    bloc: str = field(validator=v.party)
+    members: tuple[str, ...] = field(converter=v.to_tuple, validator=v.parties)
+
+    def __attrs_post_init__(self) -> None:
+        if self.bloc in self.members:
+            raise EventValidationError("members", self.bloc, "member states other than the bloc itself")
 
 
 @frozen(kw_only=True)
@@ -474,6 +703,10 @@ class StatementIssued(Event):
 
 Fact: TypeAlias = (
     TalksScheduled
+    | BaseRateSet
+    | BlocMembersSet
+    | InstrumentChanged
+    | QuotaSet
     | DelegationNamed
     | TalksHeld
     | LeadersSpoke
@@ -490,10 +723,14 @@ Fact: TypeAlias = (
 FACT_TYPES: tuple[type[Event], ...] = (
     AccordExtended,
     AccordReached,
+    BaseRateSet,
+    BlocMembersSet,
     DelegationNamed,
     ExportControlChanged,
+    InstrumentChanged,
     LeadersSpoke,
     ExportLicencesApproved,
+    QuotaSet,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
