@@ -22,12 +22,17 @@ from events import (
     AccordExtended,
     AccordReached,
     AnyEvent,
+    BaseRateSet,
+    BlocMembersSet,
     ControlAction,
     DelegationNamed,
     ExportControlChanged,
     ExportLicencesApproved,
     Fact,
+    InstrumentAction,
+    InstrumentChanged,
     LeadersSpoke,
+    QuotaSet,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
@@ -39,21 +44,44 @@ from ._errors import InconsistentEventError, UnknownReferenceError
 from ._state import (
     Accord,
     AccordStatus,
+    BaseRate,
+    Bloc,
     ControlStatus,
     ExportControl,
+    Instrument,
+    InstrumentStatus,
     Ledger,
     NegotiationState,
+    Quota,
     Talks,
     TalksStatus,
     TariffLayer,
 )
 
-__all__ = ["FACT_HANDLERS", "Builder", "announced_by"]
+__all__ = ["FACT_HANDLERS", "Builder", "Definitions", "announced_by", "definitions"]
 
 _SECTIONS = (
-    "layers", "accords", "talks", "export_controls", "trade_data", "events", "scheduled",
-    "revisions", "log", "revised_by",
+    "layers", "accords", "talks", "export_controls", "trade_data", "base_rates", "quotas", "instruments",
+    "blocs", "events", "scheduled", "revisions", "log", "revised_by",
 )
+
+Definitions = dict[tuple[str, str], datetime]
+"""(field, id) to the earliest instant an event defining it was recorded: accords and quotas."""
+
+
+def definitions(contents: list[Any]) -> Definitions:
+    """What the facts of a log define for a reference ahead in valid time: accords and quotas, by field and id."""
+    found: Definitions = {}
+    for content in contents:
+        if isinstance(content, AccordReached):
+            key = ("accord_id", content.accord_id)
+        elif isinstance(content, QuotaSet):
+            key = ("quota.quota_id", content.quota_id)
+        else:
+            continue
+        known = found.get(key)
+        found[key] = content.recorded if known is None else min(known, content.recorded)
+    return found
 
 
 def _accord_status(window_start: date, deadline: date | None, as_of: date) -> AccordStatus:
@@ -67,6 +95,15 @@ def _accord_status(window_start: date, deadline: date | None, as_of: date) -> Ac
 def _applied_rate(rate: Any, suspension: Any, as_of: date) -> Any:
     """The suspended rate before the suspension's end date, the full rate from it on."""
     return suspension.rate if suspension is not None and as_of < suspension.until else rate
+
+
+def _instrument_on(instrument: Instrument, as_of: date) -> Instrument:
+    """The instrument on ``as_of``: a suspension ending by then is over (adopted again); an announced start passed without adoption has lapsed."""
+    if instrument.status is InstrumentStatus.SUSPENDED and instrument.until is not None and as_of >= instrument.until:
+        return attrs.evolve(instrument, status=InstrumentStatus.ADOPTED, until=None)
+    if instrument.status is InstrumentStatus.ANNOUNCED and instrument.starts is not None and as_of >= instrument.starts:
+        return attrs.evolve(instrument, status=InstrumentStatus.LAPSED)
+    return instrument
 
 
 def _control_on(control: ExportControl, as_of: date) -> ExportControl:
@@ -105,6 +142,8 @@ class Builder:
         self._due: list[tuple[date, int, str, Any]] | None = None
         self.corrected_by: dict[str, str] = {}
         """Fact id to the correction supplying its content; recorded in ``revisions`` when folded."""
+        self.defined: Definitions | None = None
+        """What the log defines for references ahead in valid time (:func:`definitions`), or ``None``: none allowed."""
 
     def read(self, name: str) -> Any:
         if name == "layers":
@@ -185,6 +224,10 @@ class Builder:
                 event_id=event.event_id,
                 accord_id=event.accord_id,
                 combination=event.combination,
+                exempt=event.exempt,
+                exempt_parties=event.exempt_parties,
+                yields_to=event.yields_to,
+                quota=event.quota,
             )
             if event.suspension is not None:
                 self._watch("layers", key, layers[key])
@@ -198,14 +241,16 @@ class Builder:
             days = [record.suspension.until] if record.suspension is not None else []
         elif isinstance(record, Accord):
             days = [record.window_start, *([record.deadline] if record.deadline is not None else [])]
+        elif isinstance(record, Instrument):
+            days = [day for day in (record.starts, record.until) if day is not None]
         else:
             days = [record.suspended_until] if record.suspended_until is not None else []
         for day in days:
             if day > self.as_of:
                 heapq.heappush(self._due, (day, len(self._due), section, key))
 
-    def set_record(self, section: str, key: Any, record: Accord | ExportControl) -> None:
-        """Store an accord or export control and watch its clock."""
+    def set_record(self, section: str, key: Any, record: Accord | ExportControl | Instrument) -> None:
+        """Store an accord, export control or instrument and watch its clock."""
         self.write(section)[key] = record
         self._watch(section, key, record)
 
@@ -223,7 +268,7 @@ class Builder:
         self._settle_layers()
         if self._due is None:
             self._due = []
-            for section in ("layers", "accords", "export_controls"):
+            for section in ("layers", "accords", "export_controls", "instruments"):
                 for key, record in self._sections[section].items():
                     self._watch(section, key, record)
         self.as_of = as_of
@@ -249,7 +294,7 @@ class Builder:
         )
 
 
-def _on(record: TariffLayer | Accord | ExportControl, as_of: date) -> Any:
+def _on(record: TariffLayer | Accord | ExportControl | Instrument, as_of: date) -> Any:
     """``record`` with the clock rules applied on ``as_of``; the same object if nothing changed."""
     if isinstance(record, TariffLayer):
         rate = _applied_rate(record.rate, record.suspension, as_of)
@@ -257,6 +302,8 @@ def _on(record: TariffLayer | Accord | ExportControl, as_of: date) -> Any:
     if isinstance(record, Accord):
         status = _accord_status(record.window_start, record.deadline, as_of)
         return record if status is record.status else attrs.evolve(record, status=status)
+    if isinstance(record, Instrument):
+        return _instrument_on(record, as_of)
     return _control_on(record, as_of)
 
 
@@ -270,10 +317,72 @@ def _require(builder: Builder, section: str, key: str, event: AnyEvent, field: s
     return found
 
 
+def _require_defined(builder: Builder, section: str, key: str, event: AnyEvent, field: str) -> None:
+    """A reference that may point ahead in valid time: defined earlier in fold order, or by an event recorded no later than ``event``."""
+    if key in builder.read(section):
+        return
+    recorded = builder.defined.get((field, key)) if builder.defined is not None else None
+    if recorded is not None and recorded <= event.recorded:
+        return
+    known = ", ".join(sorted(builder.read(section))) or "none"
+    raise UnknownReferenceError(
+        event.event_id, field, key,
+        f"an id the log defines earlier in fold order, or in an event recorded no later than this one ({known})",
+    )
+
+
 def _tariff_changed(builder: Builder, event: TariffChanged) -> None:
     if event.accord_id is not None:
-        _require(builder, "accords", event.accord_id, event, "accord_id")
+        _require_defined(builder, "accords", event.accord_id, event, "accord_id")
+    if event.quota is not None:
+        _require_defined(builder, "quotas", event.quota.quota_id, event, "quota.quota_id")
     builder.change_layer(event)
+
+
+def _base_rate_set(builder: Builder, event: BaseRateSet) -> None:
+    rates = builder.write("base_rates")
+    for hs in event.scope.hs:
+        rates[(event.imposer, hs)] = BaseRate(
+            imposer=event.imposer, hs=hs, rate=event.rate, since=event.effective, event_id=event.event_id
+        )
+
+
+def _quota_set(builder: Builder, event: QuotaSet) -> None:
+    previous: Quota | None = builder.read("quotas").get(event.quota_id)
+    builder.write("quotas")[event.quota_id] = Quota(
+        quota_id=event.quota_id, imposer=event.imposer, target=event.target, scope=event.scope,
+        unit=event.unit, periods=event.periods, since=event.effective,
+        event_ids=(*(previous.event_ids if previous else ()), event.event_id),
+    )
+
+
+_INSTRUMENT_STATUS = {
+    InstrumentAction.ANNOUNCED: InstrumentStatus.ANNOUNCED,
+    InstrumentAction.ADOPTED: InstrumentStatus.ADOPTED,
+    InstrumentAction.SUSPENDED: InstrumentStatus.SUSPENDED,
+    InstrumentAction.LIFTED: InstrumentStatus.LIFTED,
+}
+
+
+def _instrument_changed(builder: Builder, event: InstrumentChanged) -> None:
+    """Announce or adopt an instrument (new or known); suspend or lift one the log announced or adopted earlier."""
+    previous: Instrument | None = builder.read("instruments").get(event.instrument_id)
+    if event.action in (InstrumentAction.SUSPENDED, InstrumentAction.LIFTED):
+        previous = _require(builder, "instruments", event.instrument_id, event, "instrument_id")
+    instrument = Instrument(
+        instrument_id=event.instrument_id, issuer=event.issuer, target=event.target, kind=event.kind,
+        legal_status=event.legal_status, title=event.title, status=_INSTRUMENT_STATUS[event.action],
+        starts=event.starts, until=event.until, rate=event.rate, value=event.value,
+        description=event.description, since=event.effective,
+        event_ids=(*(previous.event_ids if previous else ()), event.event_id),
+    )
+    builder.set_record("instruments", event.instrument_id, _instrument_on(instrument, builder.as_of))
+
+
+def _bloc_members_set(builder: Builder, event: BlocMembersSet) -> None:
+    builder.write("blocs")[event.bloc] = Bloc(
+        bloc=event.bloc, members=event.members, since=event.effective, event_id=event.event_id
+    )
 
 
 def _accord_reached(builder: Builder, event: AccordReached) -> None:
@@ -380,8 +489,12 @@ def _occurrence(_builder: Builder, _event: AnyEvent) -> None:
 FACT_HANDLERS: dict[type[Any], Callable[[Builder, Any], None]] = {
     AccordExtended: _accord_extended,
     AccordReached: _accord_reached,
+    BaseRateSet: _base_rate_set,
+    BlocMembersSet: _bloc_members_set,
     DelegationNamed: _delegation_named,
     ExportControlChanged: _export_control_changed,
+    InstrumentChanged: _instrument_changed,
+    QuotaSet: _quota_set,
     LeadersSpoke: _occurrence,
     ExportLicencesApproved: _occurrence,
     StatementIssued: _occurrence,

@@ -18,26 +18,55 @@ def _iso(value: Any) -> str | None:
     return None if value is None else converter.unstructure(value)
 
 
+_LAYER_TERMS = ("exempt", "exempt_parties", "yields_to", "quota")
+"""Layer fields left out of the JSON while they hold their defaults, so that additive logs keep their digests."""
+
+
+def _layer(layer: Any) -> dict[str, Any]:
+    data: dict[str, Any] = converter.unstructure(layer)
+    for name in _LAYER_TERMS:
+        if not data[name]:
+            del data[name]
+    return data
+
+
+def _pair_total(state: NegotiationState, imposer: str, target: str) -> dict[str, Any]:
+    """One pair's all-goods additional duty; where it depends on the base (an all-in layer), ``null`` and why."""
+    found = state.breakdown(imposer, target)
+    row: dict[str, Any] = {"imposer": imposer, "target": target,
+                           "all_goods_rate": None if found.missing else str(found.additional)}
+    if found.missing:
+        row["depends_on"] = list(found.missing)
+    return row
+
+
 def state_to_dict(state: NegotiationState) -> dict[str, Any]:
     """The state as JSON types: lists sorted by their ids, events by fold order.
 
     ``tariffs`` holds one row per (imposer, target) pair with a layer: the
-    all-goods total in percent (products with an HS-scoped layer pay more).
+    all-goods additional duty over the base in percent (products with an
+    HS-scoped layer pay more), or ``null`` with ``depends_on`` where an
+    all-in layer needs the product's base rate. Sections the log does not
+    use (base rates, quotas, instruments, blocs) are left out, and so are a
+    layer's terms while they hold their defaults.
     """
     pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
 
     def by_fold_order(found: Any) -> list[dict[str, Any]]:
         return [to_dict(event) for event in sorted(found, key=lambda e: e.sort_key)]
 
+    optional = {
+        "base_rates": [converter.unstructure(rate) for _, rate in sorted(state.base_rates.items())],
+        "quotas": [converter.unstructure(quota) for _, quota in sorted(state.quotas.items())],
+        "instruments": [converter.unstructure(i) for _, i in sorted(state.instruments.items())],
+        "blocs": [converter.unstructure(bloc) for _, bloc in sorted(state.blocs.items())],
+    }
     return {
         "as_of": _iso(state.as_of),
         "known_at": _iso(state.known_at),
-        "tariffs": [
-            {"imposer": imposer, "target": target,
-             "all_goods_rate": str(state.tariff_rate(imposer, target))}
-            for imposer, target in pairs
-        ],
-        "layers": converter.unstructure(list(state.tariff_layers())),
+        "tariffs": [_pair_total(state, imposer, target) for imposer, target in pairs],
+        "layers": [_layer(layer) for layer in state.tariff_layers()],
+        **{name: rows for name, rows in optional.items() if rows},
         "accords": [
             {**converter.unstructure(accord), "days_remaining": state.days_remaining(key)}
             for key, accord in sorted(state.accords.items())

@@ -26,14 +26,17 @@ from events import (
     EventCorrected,
     EventRetracted,
     ExportControlChanged,
+    InstrumentAction,
+    InstrumentChanged,
     OpaqueRecord,
+    QuotaSet,
     Record,
     TalksHeld,
     TalksScheduled,
     TariffChanged,
 )
 
-from ._builder import Builder
+from ._builder import Builder, definitions
 from ._errors import (
     ConflictingEventError,
     InconsistentEventError,
@@ -123,6 +126,7 @@ def find_problems(events: Iterable[Record]) -> tuple[NegotiationError, ...]:
     versions = resolve(unique, None)
     problems += versions.problems
     builder = Builder(NegotiationState.empty(date.max))
+    builder.defined = definitions(versions.contents)
     for content in sorted(versions.contents, key=_FOLD_ORDER):
         try:
             builder.fold(content)
@@ -134,10 +138,13 @@ def find_problems(events: Iterable[Record]) -> tuple[NegotiationError, ...]:
 
 
 def _definitions(event: AnyEvent) -> list[tuple[str, str]]:
-    """What an event defines for others to refer to: its own id, and an accord, talks or control."""
+    """What an event defines for others to refer to: its own id, and an accord, talks, control, quota or instrument."""
     own = [("corrects", event.event_id), ("retracts", event.event_id)]
     defined = _definition(event)
     return own + ([defined] if defined else [])
+
+
+_DEFINING_INSTRUMENT = (InstrumentAction.ANNOUNCED, InstrumentAction.ADOPTED)
 
 
 def _definition(event: AnyEvent) -> tuple[str, str] | None:
@@ -147,21 +154,30 @@ def _definition(event: AnyEvent) -> tuple[str, str] | None:
         return ("talks_id", event.talks_id)
     if isinstance(event, ExportControlChanged) and event.action is ControlAction.IMPOSED:
         return ("control_id", event.control_id)
+    if isinstance(event, QuotaSet):
+        return ("quota.quota_id", event.quota_id)
+    if isinstance(event, InstrumentChanged) and event.action in _DEFINING_INSTRUMENT:
+        return ("instrument_id", event.instrument_id)
     return None
 
 
-def _reference(event: AnyEvent) -> tuple[str, str] | None:
+def _references(event: AnyEvent) -> list[tuple[str, str]]:
     if isinstance(event, EventCorrected):
-        return ("corrects", event.corrects)
+        return [("corrects", event.corrects)]
     if isinstance(event, EventRetracted):
-        return ("retracts", event.retracts)
+        return [("retracts", event.retracts)]
+    found = []
     if isinstance(event, (AccordExtended, TariffChanged)) and event.accord_id is not None:
-        return ("accord_id", event.accord_id)
+        found.append(("accord_id", event.accord_id))
+    if isinstance(event, TariffChanged) and event.quota is not None:
+        found.append(("quota.quota_id", event.quota.quota_id))
     if isinstance(event, DelegationNamed):
-        return ("talks_id", event.talks_id)
+        found.append(("talks_id", event.talks_id))
     if isinstance(event, ExportControlChanged) and event.action is not ControlAction.IMPOSED:
-        return ("control_id", event.control_id)
-    return None
+        found.append(("control_id", event.control_id))
+    if isinstance(event, InstrumentChanged) and event.action not in _DEFINING_INSTRUMENT:
+        found.append(("instrument_id", event.instrument_id))
+    return found
 
 
 def _recorded_before_referent(events: list[AnyEvent]) -> list[UnknownReferenceError]:
@@ -178,14 +194,15 @@ def _recorded_before_referent(events: list[AnyEvent]) -> list[UnknownReferenceEr
             first_recorded[defined] = event.recorded if known is None else min(known, event.recorded)
     found = []
     for event in ordered:
-        ref = _reference(event)
-        known = first_recorded.get(ref) if ref is not None else None
-        if ref is not None and known is not None and event.recorded < known:
-            found.append(UnknownReferenceError(
-                event.event_id, ref[0], ref[1],
-                f"an id defined by an event recorded no later than this one ({event.recorded.isoformat()}); "
-                f"it is first recorded {known.isoformat()}, so known-at replays between the two fail",
-            ))
+        for ref in _references(event):
+            known = first_recorded.get(ref)
+            if known is not None and event.recorded < known:
+                found.append(UnknownReferenceError(
+                    event.event_id, ref[0], ref[1],
+                    f"an id defined by an event recorded no later than this one ({event.recorded.isoformat()}); "
+                    f"it is first recorded {known.isoformat()}, so known-at replays between the two fail",
+                ))
+                break
     return found
 
 
@@ -295,7 +312,16 @@ def prepare(events: Iterable[Record], as_of: date, known_at: datetime | None) ->
         revised_by = builder.write("revised_by")
         revised_by[target] = (*revised_by.get(target, ()), event.event_id)
     builder.corrected_by = versions.revisions
+    builder.defined = definitions(versions.contents)
     return builder, sorted(versions.contents, key=_FOLD_ORDER)
+
+
+def _refers_ahead(state: NegotiationState, event: AnyEvent) -> bool:
+    """Whether ``event`` names an accord or quota the state does not hold yet (the log may define it later in valid time)."""
+    if not isinstance(event, TariffChanged):
+        return False
+    return ((event.accord_id is not None and event.accord_id not in state.accords)
+            or (event.quota is not None and event.quota.quota_id not in state.quotas))
 
 
 def apply(state: NegotiationState, event: AnyEvent) -> NegotiationState:
@@ -327,7 +353,7 @@ def apply(state: NegotiationState, event: AnyEvent) -> NegotiationState:
     revision = isinstance(event, (EventCorrected, EventRetracted))
     if visible and not revision and event.event_id not in state.revised_by:
         in_order = state.last_applied is None or event.sort_key > state.last_applied
-        if in_order or event.effective > state.as_of:
+        if (in_order or event.effective > state.as_of) and not _refers_ahead(state, event):
             builder.register(event)
             builder.fold(event)  # type: ignore[arg-type]
             return builder.freeze()

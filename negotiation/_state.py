@@ -18,46 +18,49 @@ from typing import Any, TypeVar
 from attrs import field, frozen
 
 from events import (
+    Amount,
     AnyEvent,
     Combination,
     Commitment,
     Delegate,
     ExportLicencesApproved,
+    InstrumentKind,
     LayerKey,
     LeadersSpoke,
+    LegalStatus,
+    QuotaPeriod,
     Scope,
     StatementIssued,
     Suspension,
+    TariffQuota,
     TradeDataReleased,
     is_hs_code,
     is_party_code,
 )
 
 from ._canonical import digest, state_to_dict
-from ._errors import QueryError, UnknownReferenceError
+from ._errors import UnknownReferenceError
+from ._tariffs import QuotaChoice, TariffBreakdown, breakdown, check_codes
 
 __all__ = [
     "Accord",
     "AccordStatus",
+    "BaseRate",
+    "Bloc",
     "ControlStatus",
     "ExportControl",
+    "Instrument",
+    "InstrumentStatus",
     "Ledger",
     "LedgerView",
     "NegotiationState",
+    "Quota",
     "Talks",
     "TalksStatus",
     "TariffLayer",
 ]
 
 _V = TypeVar("_V")
-
-
-def _check_filters(imposer: Any, target: Any, product: Any) -> None:
-    for name, value in (("imposer", imposer), ("target", target)):
-        if value is not None and not is_party_code(value):
-            raise QueryError(name, value, "None or an alpha-3 party code such as 'USA'")
-    if product is not None and not is_hs_code(product):
-        raise QueryError("product", product, "None or an HS code of 2, 4, 6, 8 or 10 digits, e.g. '120190'")
 
 
 def _readonly(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
@@ -186,7 +189,13 @@ class TariffLayer:
         since: Effective date of the event that set the layer.
         event_id: That event.
         accord_id: The accord the change implements, or ``None``.
-        combination: How it combines with other layers (``ADD``).
+        combination: What it contributes (``ADD``, ``ALL_IN``); see
+            ``negotiation/_tariffs.py``.
+        exempt: HS prefixes carved out of the scope.
+        exempt_parties: Partners it does not apply to.
+        yields_to: Measures that take precedence on the products they cover.
+        quota: The in-quota rate under a tariff-rate quota, or ``None``
+            (``applied_rate`` is then the out-of-quota rate).
     """
 
     imposer: str
@@ -200,6 +209,10 @@ class TariffLayer:
     event_id: str
     accord_id: str | None
     combination: Combination
+    exempt: tuple[str, ...] = ()
+    exempt_parties: tuple[str, ...] = ()
+    yields_to: tuple[str, ...] = ()
+    quota: TariffQuota | None = None
 
     @property
     def key(self) -> LayerKey:
@@ -324,6 +337,126 @@ class ExportControl:
 
 
 @frozen(kw_only=True)
+class BaseRate:
+    """The importer's base (MFN, column 1) rate on one HS prefix, as of the state's date.
+
+    Attributes:
+        imposer: The importer (alpha-3).
+        hs: The HS prefix.
+        rate: Ad valorem percent.
+        since: Effective date of the event that set it.
+        event_id: That ``BaseRateSet`` event.
+    """
+
+    imposer: str
+    hs: str
+    rate: Decimal
+    since: date
+    event_id: str
+
+
+@frozen(kw_only=True)
+class Quota:
+    """A tariff-rate quota as of the state's date.
+
+    Attributes:
+        quota_id: Its id in the log.
+        imposer: Who administers it (alpha-3).
+        target: Whose goods (alpha-3).
+        scope: The HS codes it covers.
+        unit: What its volumes count, e.g. ``"vehicles"``.
+        periods: Each period's start, end (inclusive) and volume.
+        since: Effective date of the latest ``QuotaSet``.
+        event_ids: The ``QuotaSet`` events applied, in fold order.
+    """
+
+    quota_id: str
+    imposer: str
+    target: str
+    scope: Scope
+    unit: str
+    periods: tuple[QuotaPeriod, ...]
+    since: date
+    event_ids: tuple[str, ...]
+
+    def period_on(self, day: date) -> QuotaPeriod | None:
+        """The period that includes ``day``, or ``None``."""
+        return next((period for period in self.periods if period.start <= day <= period.end), None)
+
+
+class InstrumentStatus(enum.Enum):
+    """An instrument's status on the state's date.
+
+    ``ANNOUNCED``: announced or threatened, not adopted. ``ADOPTED``: in
+    force. ``SUSPENDED``: adopted, suspended until a date (or
+    indefinitely). ``LIFTED``: withdrawn. ``LAPSED``: its announced start
+    date came with no adoption.
+    """
+
+    ANNOUNCED = "announced"
+    ADOPTED = "adopted"
+    SUSPENDED = "suspended"
+    LIFTED = "lifted"
+    LAPSED = "lapsed"
+
+
+@frozen(kw_only=True)
+class Instrument:
+    """A threat, deal, order or regulation as of the state's date; never a tariff layer.
+
+    Attributes:
+        instrument_id: Its id in the log.
+        issuer: Who issued it (alpha-3).
+        target: Whom it aims at, or ``None``.
+        kind: Threat, letter, political deal, executive order, ...
+        legal_status: Binding, non-binding, or of no legal effect.
+        title: Its name.
+        status: On the state's date.
+        starts: The announced or planned start, or ``None``.
+        until: While suspended, the first day it applies again (``None``:
+            indefinitely or not suspended).
+        rate: A rate it threatens or would impose, percent, or ``None``
+            (never counted in a duty).
+        value: The trade it covers or commits, or ``None``.
+        description: Free text.
+        since: Effective date of the latest event on it.
+        event_ids: The events applied, in fold order.
+    """
+
+    instrument_id: str
+    issuer: str
+    target: str | None
+    kind: InstrumentKind
+    legal_status: LegalStatus
+    title: str
+    status: InstrumentStatus
+    starts: date | None
+    until: date | None
+    rate: Decimal | None
+    value: Amount | None
+    description: str
+    since: date
+    event_ids: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class Bloc:
+    """A bloc and its member states as of the state's date.
+
+    Attributes:
+        bloc: Its code, e.g. ``"EUU"``.
+        members: Member states (alpha-3), as last set.
+        since: Effective date of that ``BlocMembersSet``.
+        event_id: That event.
+    """
+
+    bloc: str
+    members: tuple[str, ...]
+    since: date
+    event_id: str
+
+
+@frozen(kw_only=True)
 class NegotiationState:
     """The negotiation as of one date (valid time), as known at one instant.
 
@@ -339,6 +472,10 @@ class NegotiationState:
         talks: Talks by id.
         export_controls: Export controls in force or suspended, by id.
         trade_data: The latest release per reporter (by period end, then fold order).
+        base_rates: Base (MFN) rates by (importer, HS prefix).
+        quotas: Tariff-rate quotas by id.
+        instruments: Threats, deals, orders and regulations by id.
+        blocs: Blocs by code, with their members.
         events: Every fact the state rests on, by id, in its current version.
         scheduled: Events recorded by the end of ``as_of`` (UTC; and by
             ``known_at``, inclusive) but effective after ``as_of``, by id.
@@ -362,6 +499,10 @@ class NegotiationState:
     talks: Mapping[str, Talks] = field(factory=dict, converter=_readonly)
     export_controls: Mapping[str, ExportControl] = field(factory=dict, converter=_readonly)
     trade_data: Mapping[str, TradeDataReleased] = field(factory=dict, converter=_readonly)
+    base_rates: Mapping[tuple[str, str], BaseRate] = field(factory=dict, converter=_readonly)
+    quotas: Mapping[str, Quota] = field(factory=dict, converter=_readonly)
+    instruments: Mapping[str, Instrument] = field(factory=dict, converter=_readonly)
+    blocs: Mapping[str, Bloc] = field(factory=dict, converter=_readonly)
     events: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
     scheduled: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
     revisions: Mapping[str, str] = field(factory=dict, converter=_readonly)
@@ -392,7 +533,7 @@ class NegotiationState:
             QueryError: a party code not of three capitals, or a product
                 not of 2, 4, 6, 8 or 10 digits.
         """
-        _check_filters(imposer, target, product)
+        check_codes(imposer, target, product)
         found = [
             layer
             for layer in self.layers.values()
@@ -405,35 +546,83 @@ class NegotiationState:
     def counted_layers(
         self, imposer: str, target: str, product: str | None = None
     ) -> tuple[TariffLayer, ...]:
-        """The layers :meth:`tariff_rate` adds up, sorted as :meth:`tariff_layers`.
+        """The layers that reach ``product`` of ``target``, sorted by (measure, target, scope).
 
-        With no ``product``: the all-goods layers of ``imposer`` on ``target``.
-        With an HS code: every layer whose scope covers it, all-goods included.
+        With no ``product``: the all-goods layers; with an HS code, every
+        layer whose scope covers it. Layers on ``target``, on its blocs and
+        on every partner (``WLD``) reach it. What each contributes (zero
+        included) is :meth:`breakdown`'s answer.
 
         Raises:
             QueryError: as :meth:`tariff_layers`.
         """
-        layers = self.tariff_layers(imposer, target, product)
-        return layers if product is not None else tuple(layer for layer in layers if layer.scope.all_goods)
+        return tuple(c.layer for c in self.breakdown(imposer, target, product).contributions)
 
-    def tariff_rate(self, imposer: str, target: str, product: str | None = None) -> Decimal:
-        """The combined applied rate of ``imposer`` on goods of ``target``, percent.
+    def breakdown(
+        self, imposer: str, target: str, product: str | None = None, *,
+        base: Decimal | None = None, quota: QuotaChoice = None,
+    ) -> TariffBreakdown:
+        """Every layer that reaches the product, what it contributes and why (``negotiation/_tariffs.py``).
 
-        With no ``product``: the sum of the applied rates of the all-goods
-        layers. With an HS code: the sum over every layer whose scope covers
-        it (all-goods layers too). ``Decimal(0)`` where no layer applies.
-        Layers combine by addition (:attr:`events.Combination.ADD`, the only
-        rule so far). A suspended layer counts at its suspended rate before
-        the suspension's end date and at its full rate from that date on.
+        Never raises for a missing base or quota choice; its ``additional``
+        and ``duty`` do. Arguments as :meth:`duty`.
+
+        Raises:
+            QueryError: malformed codes, base or quota choice.
+            InconsistentEventError: two layers yield to each other on the product.
+        """
+        return breakdown(self, imposer, target, product, base=base, quota=quota)
+
+    def tariff_rate(
+        self, imposer: str, target: str, product: str | None = None, *,
+        base: Decimal | None = None, quota: QuotaChoice = None,
+    ) -> Decimal:
+        """The additional duties of ``imposer`` on goods of ``target`` over the base, percent.
+
+        The sum of the contributions of the layers that reach the product
+        (see ``negotiation/_tariffs.py``): an ``ADD`` layer its applied rate,
+        an ``ALL_IN`` layer ``max(0, X - base)``; a layer yielding to
+        another measure, an exempt product or partner, a layer replaced by
+        a named partner's: 0. A suspended layer counts at its suspended
+        rate before the suspension's end date and at its full rate from
+        that date on. ``Decimal(0)`` where no layer applies. The base is
+        needed only where an all-in layer counts.
 
         Example: on 2025-06-09 the US rate on Chinese goods is 30
         (IEEPA-fentanyl 20 + IEEPA-reciprocal 10, the latter 34 with 24
         points suspended).
 
+        Args:
+            imposer: Who levies (alpha-3).
+            target: Whose goods (alpha-3; a member state counts its bloc's layers).
+            product: An HS code, or ``None`` for all goods (no HS-scoped layer).
+            base: The base (MFN) rate, percent; default: the one the log
+                records for the product.
+            quota: ``"in"`` or ``"out"`` where a layer has a tariff-rate quota.
+
         Raises:
-            QueryError: as :meth:`tariff_layers`.
+            QueryError: bad codes; a counted all-in layer and no base known;
+                a counted quota layer and no quota choice.
+            InconsistentEventError: two layers yield to each other on the product.
         """
-        return sum((layer.applied_rate for layer in self.counted_layers(imposer, target, product)), Decimal(0))
+        return self.breakdown(imposer, target, product, base=base, quota=quota).additional
+
+    def duty(
+        self, imposer: str, target: str, product: str | None = None, *,
+        base: Decimal | None = None, quota: QuotaChoice = None,
+    ) -> Decimal:
+        """The total ad valorem duty, percent: the base plus :meth:`tariff_rate`.
+
+        Example: a UK passenger car (HS 870323) on 2025-07-01, base 2.5
+        (recorded in ``seeds/us-uk-2025.jsonl``): 10 in quota (Section 232
+        at 7.5; the reciprocal 10 yields to Section 232), 27.5 out of quota.
+
+        Raises:
+            QueryError: no base given and none recorded for the product (a
+                duty never assumes a base of 0), or as :meth:`tariff_rate`.
+            InconsistentEventError: as :meth:`tariff_rate`.
+        """
+        return self.breakdown(imposer, target, product, base=base, quota=quota).duty
 
     def days_remaining(self, accord_id: str) -> int | None:
         """Days from ``as_of`` to the accord's deadline, never negative.

@@ -1,0 +1,377 @@
+"""How tariff layers combine: the one home of the rules.
+
+For one product of one partner on one day, the total ad valorem duty is the
+base (the importer's MFN, column-1 rate) plus each layer's contribution.
+:func:`breakdown` decides, for every layer that could reach the product,
+what it contributes and why, in this order (each step is written once,
+here; totals, ``explain``, the text and JSON output, ``changes``, the rows,
+the frames and the plots all ask this module):
+
+1. **Reach.** A layer of the imposer on the partner itself, on a bloc the
+   partner belongs to on the day (``EUU``), or on every partner (``WLD``),
+   whose scope covers the product. With no product, the all-goods layers.
+2. **Exempt partner.** A layer whose ``exempt_parties`` names the partner
+   or its bloc counts 0 ("Section 232 steel at 50 %, the UK excepted").
+3. **Named partner first.** A layer on a named partner replaces the same
+   measure's layer on its bloc or on every partner, and a bloc's layer
+   replaces the every-partner one, wherever its scope covers the product
+   (EO 14257's Annex I rates take the place of the 10 % baseline).
+4. **Exempt products.** A layer counts 0 on a product under one of its
+   ``exempt`` prefixes (EU civil aircraft from 2025-09-01).
+5. **Yields to.** A layer counts 0 on a product that an applying layer of a
+   measure in its ``yields_to`` covers (reciprocal duties never apply to
+   Section 232 goods). Two layers that yield to each other on one product
+   are an inconsistent log.
+6. **Quota.** A layer with a tariff-rate quota applies its in-quota rate
+   (``quota="in"``) or its full rate (``quota="out"``); the query must say
+   which.
+7. **Combination** (:data:`RULES`): ``ADD`` contributes its applied rate;
+   ``ALL_IN`` contributes ``max(0, X - base)``, so that base plus the layer
+   is "the higher of the base or X" (EO 14326, EO 14345).
+
+Source of the rules: ``../shared/facts/more-2025.md`` sections 1 to 4 (CBP
+CSMS #65829726 on the all-in rate; HTS 9903.01.33 on Section 232 goods).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from attrs import frozen
+
+from events import EVERY_PARTNER, Combination, is_hs_code, is_party_code, measure_covers
+
+from ._errors import InconsistentEventError, QueryError
+
+if TYPE_CHECKING:
+    from ._state import NegotiationState, TariffLayer
+
+__all__ = [
+    "RULES",
+    "Contribution",
+    "Reach",
+    "Rule",
+    "TariffBreakdown",
+    "breakdown",
+    "check_codes",
+    "layer_terms",
+]
+
+QuotaChoice = Literal["in", "out"] | None
+
+
+def check_codes(imposer: Any, target: Any, product: Any) -> None:
+    """Check query codes: alpha-3 parties (or ``None``), an HS code of 2 to 10 digits (or ``None``).
+
+    Raises:
+        QueryError: a code of another form.
+    """
+    for name, value in (("imposer", imposer), ("target", target)):
+        if value is not None and not is_party_code(value):
+            raise QueryError(name, value, "None or an alpha-3 party code such as 'USA'")
+    if product is not None and not is_hs_code(product):
+        raise QueryError("product", product, "None or an HS code of 2, 4, 6, 8 or 10 digits, e.g. '120190'")
+
+
+@frozen(kw_only=True)
+class Rule:
+    """One way a layer combines: what it contributes given its rate and the base.
+
+    Attributes:
+        combination: The member of :class:`events.Combination` it implements.
+        needs_base: Whether it needs the base rate.
+        contribute: ``(rate, base) -> contribution``, percent; ``base`` is
+            ``None`` only when ``needs_base`` is false.
+        words: How the layer reads, given its rate, e.g. ``"all-in 15"``.
+    """
+
+    combination: Combination
+    needs_base: bool
+    contribute: Callable[[Decimal, Decimal | None], Decimal]
+    words: Callable[[Decimal], str]
+
+
+def _all_in(rate: Decimal, base: Decimal | None) -> Decimal:
+    assert base is not None
+    return max(Decimal(0), rate - base)
+
+
+RULES: Mapping[Combination, Rule] = {
+    Combination.ADD: Rule(
+        combination=Combination.ADD, needs_base=False,
+        contribute=lambda rate, _base: rate, words=lambda rate: f"adds {rate}",
+    ),
+    Combination.ALL_IN: Rule(
+        combination=Combination.ALL_IN, needs_base=True, contribute=_all_in,
+        words=lambda rate: f"all-in {rate}: the higher of the base or {rate}",
+    ),
+}
+"""The rule of each :class:`events.Combination` member (a test checks that none is missing)."""
+
+
+class Reach(enum.Enum):
+    """What a layer does to the product asked about, and so why it contributes what it does."""
+
+    COUNTED = "counted"
+    EXEMPT_PARTNER = "exempt partner"
+    REPLACED = "replaced"
+    EXEMPT_PRODUCT = "exempt product"
+    YIELDS = "yields"
+    NEEDS_QUOTA = "needs quota"
+    NEEDS_BASE = "needs base"
+
+
+@frozen(kw_only=True)
+class Contribution:
+    """What one layer adds to the duty on the product, and why.
+
+    Attributes:
+        layer: The layer.
+        reach: Counted, or why it counts zero or cannot be counted yet.
+        rate: The layer's rate that applies here, percent (suspension and
+            quota taken into account), or ``None`` if no quota was chosen.
+        amount: Its contribution, percent: 0 for a layer that does not
+            apply, ``None`` when the rule needs a base or a quota choice
+            the query lacks.
+        reason: In words, e.g. ``"yields to S232-autos (us-s232-autos-25-wld)"``.
+    """
+
+    layer: TariffLayer
+    reach: Reach
+    rate: Decimal | None
+    amount: Decimal | None
+    reason: str
+
+
+@frozen(kw_only=True)
+class TariffBreakdown:
+    """The tariff of one imposer on one partner's product on one day, layer by layer.
+
+    Attributes:
+        imposer: Who levies (alpha-3).
+        target: Whose goods (alpha-3 or a bloc code).
+        product: The HS code asked about, or ``None`` for a good that no
+            HS-scoped layer or carve-out names ("all goods").
+        as_of: The state's date.
+        base: The base (MFN) rate in percent, or ``None`` if unknown.
+        base_event_id: The ``BaseRateSet`` event it comes from, or ``None``
+            (given by the caller, or unknown).
+        quota: The quota choice: ``"in"``, ``"out"`` or ``None``.
+        contributions: One per layer that reaches the product, sorted by
+            (measure, target, scope).
+    """
+
+    imposer: str
+    target: str
+    product: str | None
+    as_of: date
+    base: Decimal | None
+    base_event_id: str | None
+    quota: QuotaChoice
+    contributions: tuple[Contribution, ...]
+
+    @property
+    def subject(self) -> str:
+        """E.g. ``"USA on goods of GBR, HS 870323"``."""
+        return f"{self.imposer} on goods of {self.target}, {'HS ' + self.product if self.product else 'all goods'}"
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """What the additional duty still needs, in words (empty when it is determined)."""
+        return tuple(c.reason for c in self.contributions if c.amount is None)
+
+    @property
+    def additional(self) -> Decimal:
+        """The additional duties over the base, percent: the sum of the contributions.
+
+        Raises:
+            QueryError: a counted layer needs a base or a quota choice the
+                query did not give; the message names the layer and the product.
+        """
+        if self.missing:
+            raise self._undetermined(self.missing[0])
+        return sum((c.amount for c in self.contributions if c.amount is not None), Decimal(0))
+
+    @property
+    def duty(self) -> Decimal:
+        """The total ad valorem duty, percent: the base plus :attr:`additional`.
+
+        Raises:
+            QueryError: the base is unknown, or :attr:`additional` cannot be determined.
+        """
+        additional = self.additional
+        if self.base is None:
+            raise self._undetermined("the base (MFN) rate: the log records none for this product; pass base=")
+        return self.base + additional
+
+    def _undetermined(self, what: str) -> QueryError:
+        argument = "quota" if what.startswith("quota") else "base"
+        value = self.quota if argument == "quota" else self.base
+        return QueryError(argument, value, f"{what} ({self.subject} on {self.as_of})")
+
+    def summary(self) -> str:
+        """The additional duty in words: ``"30"``, or what it depends on (never a guess)."""
+        if self.missing:
+            return "depends on " + "; ".join(self.missing)
+        return str(self.additional)
+
+
+def layer_terms(layer: TariffLayer) -> str:
+    """The layer's own terms in words: its rule, quota, carve-outs, exempt partners and precedence."""
+    terms = [RULES[layer.combination].words(layer.applied_rate)]
+    if layer.quota is not None:
+        terms.append(f"quota {layer.quota.quota_id}: {layer.quota.in_quota_rate} in quota, {layer.applied_rate} out")
+    if layer.exempt:
+        terms.append("except HS " + ", ".join(layer.exempt))
+    if layer.exempt_parties:
+        terms.append("not on goods of " + ", ".join(layer.exempt_parties))
+    if layer.yields_to:
+        terms.append("yields to " + ", ".join(layer.yields_to))
+    return "; ".join(terms)
+
+
+def _specificity(target: str, partner: str) -> int:
+    """2 for a layer on the partner itself, 1 on one of its blocs, 0 on every partner."""
+    return 2 if target == partner else 0 if target == EVERY_PARTNER else 1
+
+
+def _reaching(state: NegotiationState, imposer: str, target: str, product: str | None) -> list[TariffLayer]:
+    blocs = {bloc.bloc for bloc in state.blocs.values() if target in bloc.members}
+    targets = {target, EVERY_PARTNER, *blocs}
+    found = [
+        layer for layer in state.layers.values()
+        if layer.imposer == imposer and layer.target in targets
+        and (layer.scope.covers(product) if product is not None else layer.scope.all_goods)
+    ]
+    return sorted(found, key=lambda layer: (layer.measure, layer.target, layer.scope.hs))
+
+
+def _base(state: NegotiationState, imposer: str, product: str | None) -> tuple[Decimal | None, str | None]:
+    """The base rate the log records for ``product``: the longest HS prefix's."""
+    if product is None:
+        return None, None
+    for length in range(len(product), 1, -2):
+        found = state.base_rates.get((imposer, product[:length]))
+        if found is not None:
+            return found.rate, found.event_id
+    return None, None
+
+
+def breakdown(
+    state: NegotiationState,
+    imposer: str,
+    target: str,
+    product: str | None = None,
+    *,
+    base: Decimal | None = None,
+    quota: QuotaChoice = None,
+) -> TariffBreakdown:
+    """Every layer that reaches ``product`` of ``target`` on the state's date, and what each contributes.
+
+    Never raises for a missing base or quota choice: such a contribution is
+    ``None`` and :attr:`TariffBreakdown.missing` says what it needs (its
+    :attr:`~TariffBreakdown.additional` and :attr:`~TariffBreakdown.duty`
+    raise). The steps are those of this module's docstring.
+
+    Args:
+        state: The state.
+        imposer: Who levies (alpha-3).
+        target: Whose goods (alpha-3, or a bloc code).
+        product: An HS code of 2 to 10 digits, or ``None`` for all goods.
+        base: The base (MFN) rate in percent; ``None``: the one the log
+            records for the product (by its longest HS prefix), if any.
+        quota: ``"in"`` or ``"out"`` of a tariff-rate quota, or ``None``.
+
+    Raises:
+        QueryError: malformed codes, a base that is not a non-negative
+            ``Decimal``, a quota choice other than ``"in"``, ``"out"`` or ``None``.
+        InconsistentEventError: two layers that reach the product yield to
+            each other.
+    """
+    if imposer is None or target is None:
+        raise QueryError("imposer" if imposer is None else "target", None, "an alpha-3 party code such as 'USA'")
+    check_codes(imposer, target, product)
+    if base is not None and (not isinstance(base, Decimal) or not base.is_finite() or base < 0):
+        raise QueryError("base", base, "None or a finite, non-negative Decimal (percent), e.g. Decimal('2.5')")
+    if quota not in ("in", "out", None):
+        raise QueryError("quota", quota, "'in', 'out' or None")
+    base_event_id = None
+    if base is None:
+        base, base_event_id = _base(state, imposer, product)
+    layers = _reaching(state, imposer, target, product)
+    blocs = {bloc.bloc for bloc in state.blocs.values() if target in bloc.members}
+    partners = {target, *blocs}
+    reach: dict[int, tuple[Reach, str]] = {}
+    for index, layer in enumerate(layers):
+        if partners & set(layer.exempt_parties):
+            reach[index] = (Reach.EXEMPT_PARTNER, f"not on goods of {', '.join(sorted(partners & set(layer.exempt_parties)))}")
+    for index, layer in enumerate(layers):
+        if index in reach:
+            continue
+        rank = _specificity(layer.target, target)
+        named = [other for i, other in enumerate(layers) if i not in reach and other.measure == layer.measure
+                 and _specificity(other.target, target) > rank]
+        if named:
+            reach[index] = (Reach.REPLACED, f"replaced by the {layer.measure} layer on {named[-1].target} ({named[-1].event_id})")
+    for index, layer in enumerate(layers):
+        if index not in reach and product is not None:
+            carved = [prefix for prefix in layer.exempt if product.startswith(prefix)]
+            if carved:
+                reach[index] = (Reach.EXEMPT_PRODUCT, f"exempt: HS {carved[0]} carved out")
+    applying = [i for i in range(len(layers)) if i not in reach]
+    yields = {i: [j for j in applying if j != i and any(measure_covers(name, layers[j].measure)
+                                                          for name in layers[i].yields_to)] for i in applying}
+    for index in applying:
+        for other in yields[index]:
+            if index in yields[other]:
+                raise InconsistentEventError(
+                    layers[index].event_id, "yields_to", layers[index].yields_to,
+                    f"no layer yielding to one that yields back to it on HS {product} "
+                    f"({layers[other].event_id} yields to {layers[index].measure})",
+                )
+        if yields[index]:
+            winner = layers[yields[index][0]]
+            reach[index] = (Reach.YIELDS, f"yields to {winner.measure} ({winner.event_id})")
+    contributions = tuple(
+        _contribution(layer, reach.get(index), base, quota, product) for index, layer in enumerate(layers)
+    )
+    return TariffBreakdown(
+        imposer=imposer, target=target, product=product, as_of=state.as_of, base=base,
+        base_event_id=base_event_id, quota=quota, contributions=contributions,
+    )
+
+
+def _contribution(
+    layer: TariffLayer, zero: tuple[Reach, str] | None, base: Decimal | None, quota: QuotaChoice, product: str | None
+) -> Contribution:
+    rate: Decimal | None = layer.applied_rate
+    if zero is not None:
+        return Contribution(layer=layer, reach=zero[0], rate=rate, amount=Decimal(0), reason=zero[1] + ": counts 0")
+    where = f"HS {product}" if product else "all goods"
+    if layer.quota is not None:
+        if quota is None:
+            return Contribution(
+                layer=layer, reach=Reach.NEEDS_QUOTA, rate=None, amount=None,
+                reason=(f"quota choice for {layer.quota.quota_id} ({layer.measure}: {layer.quota.in_quota_rate} in quota, "
+                        f"{layer.applied_rate} out): pass quota='in' or quota='out'"),
+            )
+        rate = layer.quota.in_quota_rate if quota == "in" else layer.applied_rate
+    assert rate is not None
+    rule = RULES[layer.combination]
+    quota_words = f" ({quota} of quota {layer.quota.quota_id})" if layer.quota is not None else ""
+    if rule.needs_base and base is None:
+        return Contribution(
+            layer=layer, reach=Reach.NEEDS_BASE, rate=rate, amount=None,
+            reason=(f"the base (MFN) rate for {where}: {layer.measure} ({layer.event_id}) is {rule.words(rate)}; "
+                    "the log records no base for it, pass base="),
+        )
+    amount = rule.contribute(rate, base)
+    if rule.needs_base:
+        reason = f"{rule.words(rate)}{quota_words}: base {base}, adds {amount}"
+    else:
+        reason = f"{rule.words(rate)}{quota_words}"
+    return Contribution(layer=layer, reach=Reach.COUNTED, rate=rate, amount=amount, reason=reason)
