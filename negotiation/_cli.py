@@ -10,10 +10,12 @@ import argparse
 import csv
 import io
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
@@ -67,6 +69,23 @@ def _product(text: str) -> str:
     return text
 
 
+def _base(text: str) -> Decimal:
+    if not _BASE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected a base (MFN) rate in percent such as 2.5, got {text!r}")
+    return Decimal(text)
+
+
+_BASE = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,6})?")
+
+
+def _rate_terms(parser: argparse.ArgumentParser) -> None:
+    """--base and --quota: what the tariff rules may need for a product (see README, How tariffs combine)."""
+    parser.add_argument("--base", type=_base, metavar="PERCENT",
+                        help="the base (MFN) rate of the product, e.g. 2.5 (default: the one the log records)")
+    parser.add_argument("--quota", choices=("in", "out"),
+                        help="inside or outside a tariff-rate quota, where a layer has one")
+
+
 def _version() -> str:
     try:
         return metadata.version("negotiation-state")
@@ -113,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     series.add_argument("--imposer", type=_party, metavar="ISO3")
     series.add_argument("--target", type=_party, metavar="ISO3")
     series.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190 (needs a pair)")
+    _rate_terms(series)
     _known_at(series)
     series.add_argument("--format", choices=("csv", "json", "text"), default="text")
 
@@ -132,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("--target", type=_party, metavar="ISO3")
     why.add_argument("--product", type=_product, metavar="HS")
     why.add_argument("--accord", metavar="ID")
+    _rate_terms(why)
     _known_at(why)
     why.add_argument("--format", choices=("text", "json"), default="text")
     chart = _command(commands, "plot", "draw the tariff of a pair over a range as an image",
@@ -143,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     chart.add_argument("--imposer", required=True, type=_party, metavar="ISO3")
     chart.add_argument("--target", required=True, type=_party, metavar="ISO3")
     chart.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190")
+    _rate_terms(chart)
     _known_at(chart)
     chart.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
     add_log_commands(commands)
@@ -183,21 +205,26 @@ def _replay(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
 
 
 def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
-    if (args.imposer is None) != (args.target is None) or (args.product and args.imposer is None):
-        raise _Usage("give both --imposer and --target (and --product only with them)")
+    if (args.imposer is None) != (args.target is None) or (
+        (args.product or args.base is not None or args.quota) and args.imposer is None
+    ):
+        raise _Usage("give both --imposer and --target (and --product, --base, --quota only with them)")
     if args.end < args.start:
         raise _Usage(f"--to ({args.end}) is before --from ({args.start})")
     bar = progress_bar("timeline", events=len(log), days=(args.end - args.start).days + 1)
     states = timeline(log, args.start, args.end, known_at=args.known_at, progress=bar)
     if args.imposer is not None:
-        rows = [tariff_row(state, args.imposer, args.target, args.product) for _, state in states]
+        rows = [tariff_row(state, args.imposer, args.target, args.product, base=args.base, quota=args.quota)
+                for _, state in states]
         labels = sorted({label for row in rows for label in row["layers"]})
-        flat: list[dict[str, Any]] = [{"date": row["date"], "total": row["total"],
-                                       **{label: row["layers"].get(label) for label in labels}} for row in rows]
+        flat: list[dict[str, Any]] = [{"date": row["date"], "total": row["total"], "base": row["base"],
+                                       "duty": row["duty"], **{label: row["layers"].get(label) for label in labels}}
+                                      for row in rows]
     else:
         totals = [(day, pair_totals(state)) for day, state in states]
         labels = sorted({label for _, row in totals for label in row})
-        flat = [{"date": day, **{label: row.get(label, 0) for label in labels}} for day, row in totals]
+        flat = [{"date": day, **{label: _NEEDS_BASE if row.get(label, 0) is None else row.get(label, 0)
+                                 for label in labels}} for day, row in totals]
     if args.format == "json":
         return _json(flat)
     header = list(flat[0]) if flat else ["date"]
@@ -210,6 +237,10 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     cells = [header, *table]
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
     return "".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() + "\n" for line in cells)
+
+
+_NEEDS_BASE = "needs base"
+"""An every-pair cell whose all-goods total depends on the base rate (an all-in layer): no number is right."""
 
 
 def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
@@ -227,10 +258,11 @@ def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
 def _explain(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     if (args.accord is None) == (args.imposer is None and args.target is None) or (
         args.accord is None and (args.imposer is None or args.target is None)
-    ) or (args.accord is not None and args.product is not None):
-        raise _Usage("give either --imposer and --target (and optionally --product), or --accord")
+    ) or (args.accord is not None and (args.product is not None or args.base is not None or args.quota)):
+        raise _Usage("give either --imposer and --target (and optionally --product, --base, --quota), or --accord")
     state = replay(log, as_of=args.as_of, known_at=args.known_at, progress=progress_bar("explain", events=len(log)))
-    explanation = explain(state, imposer=args.imposer, target=args.target, product=args.product, accord_id=args.accord)
+    explanation = explain(state, imposer=args.imposer, target=args.target, product=args.product, accord_id=args.accord,
+                          base=args.base, quota=args.quota)
     return _json(explanation) if args.format == "json" else render_explanation(explanation)
 
 
@@ -245,7 +277,7 @@ def _plot(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
         print("negotiation: error: install the 'plot' extra: pip install 'negotiation-state[plot]'", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None
     figure = plots.tariff_figure(log, args.start, args.end, imposer=args.imposer, target=args.target,
-                                 product=args.product, known_at=args.known_at)
+                                 product=args.product, known_at=args.known_at, base=args.base, quota=args.quota)
     if os.path.splitext(args.output)[1].lstrip(".").lower() not in figure.canvas.get_supported_filetypes():
         raise _Usage(f"-o must name a .png, .svg or .pdf file, got {args.output!r}")
     try:

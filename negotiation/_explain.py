@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from attrs import frozen
 
 from events import AccordReached, Source
 
 from ._errors import QueryError, UnknownReferenceError
 from ._state import AccordStatus, NegotiationState
+from ._tariffs import QuotaChoice, Reach
 
 __all__ = ["Explanation", "Reason", "explain"]
 
@@ -64,40 +67,62 @@ def explain(
     target: str | None = None,
     product: str | None = None,
     accord_id: str | None = None,
+    base: Decimal | None = None,
+    quota: QuotaChoice = None,
 ) -> Explanation:
-    """Explain a tariff total (``imposer`` and ``target``, optionally ``product``) or an accord.
+    """Explain a tariff (``imposer`` and ``target``, optionally ``product``) or an accord.
 
-    For a tariff: one reason per layer of
-    :meth:`NegotiationState.counted_layers` (rates in percent), with the event that set it, its
-    source and any suspension. For an accord: the event that reached it,
-    each extension, and the clock rule behind its status.
+    For a tariff: the base (MFN) rate first where it is given or recorded
+    (with the ``BaseRateSet`` event and its source), then one reason per
+    layer that reaches the product (:meth:`NegotiationState.breakdown`):
+    its contribution in percent (``0`` with the reason where it yields to
+    another measure, is exempt, or is replaced; ``?`` where it needs a base
+    or a quota choice), the rule that gives it, the event that set it, its
+    source and any suspension. The answer is the additional duty, and the
+    total duty where the base is known; where a base or quota choice is
+    missing, what it depends on. For an accord: the event that reached
+    it, each extension, and the clock rule behind its status.
 
     Raises:
-        QueryError: neither or both of a tariff pair and ``accord_id``; bad codes.
+        QueryError: neither or both of a tariff pair and ``accord_id``; bad
+            codes, base or quota choice; ``base`` or ``quota`` with an accord.
         UnknownReferenceError: an unknown ``accord_id``.
+        InconsistentEventError: two layers yield to each other on the product.
     """
     wants_tariff = imposer is not None or target is not None
     if wants_tariff == (accord_id is not None) or (wants_tariff and (imposer is None or target is None)):
         raise QueryError("accord_id", accord_id, "either imposer and target, or accord_id")
-    if accord_id is not None and product is not None:
-        raise QueryError("product", product, "None when explaining an accord")
     if accord_id is not None:
+        for name, value in (("product", product), ("base", base), ("quota", quota)):
+            if value is not None:
+                raise QueryError(name, value, "None when explaining an accord")
         return _explain_accord(state, accord_id)
     assert imposer is not None and target is not None
+    found = state.breakdown(imposer, target, product, base=base, quota=quota)
     reasons = []
-    for layer in state.counted_layers(imposer, target, product):
-        note = f"since {layer.since}"
-        if layer.suspension is not None:
+    if found.base is not None:
+        given = "given with the query" if found.base_event_id is None else "recorded base (MFN, column 1) rate"
+        reasons.append(_reason(state, "base (MFN)", str(found.base), found.base_event_id, given))
+    for contribution in found.contributions:
+        layer = contribution.layer
+        note = f"{contribution.reason}; since {layer.since}"
+        if layer.suspension is not None and contribution.reach is not Reach.EXEMPT_PARTNER:
             if layer.suspended:
                 note += (f"; {layer.rate} with {layer.rate - layer.suspension.rate} points suspended"
                          f" until {layer.suspension.until} (clock: full rate from then on)")
             else:
                 note += f"; suspension ended {layer.suspension.until} (clock): full rate"
-        reasons.append(_reason(state, f"{layer.measure}, {layer.scope}", str(layer.applied_rate), layer.event_id, note))
+        on = "" if layer.target == target else f" on {layer.target}"
+        value = "?" if contribution.amount is None else str(contribution.amount)
+        reasons.append(_reason(state, f"{layer.measure}{on}, {layer.scope}", value, layer.event_id, note))
     scope = f"HS {product}" if product else "all goods"
+    answer = found.summary()
+    if not found.missing and found.base is not None:
+        answer += f" additional; duty {found.duty} with the base {found.base}"
     return Explanation(
-        question=f"{imposer} tariff on goods of {target}, {scope}, on {state.as_of} (percent; layers add up)",
-        answer=str(state.tariff_rate(imposer, target, product)),
+        question=(f"{imposer} tariff on goods of {target}, {scope}, on {state.as_of} "
+                  "(percent; additional duties over the base (MFN) rate, layer by layer)"),
+        answer=answer,
         reasons=tuple(reasons),
     )
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from events import AccordExtended, AnyEvent, ExportControlChanged, TariffChanged
 
 from ._explain import Explanation
-from ._state import Accord, NegotiationState, Talks, TariffLayer
+from ._state import Accord, Instrument, NegotiationState, Talks, TariffLayer
+from ._tariffs import Contribution, Reach, layer_terms
 from ._timeline import Change
 
 __all__ = ["render_changes", "render_explanation", "render_text"]
@@ -22,30 +23,80 @@ def _signed(value: Decimal) -> str:
     return f"{'+' if value > 0 else ''}{value} %"
 
 
-def _layer(layer: TariffLayer, revisions: Mapping[str, str]) -> str:
-    line = f"    {layer.measure:<22} {_pct(layer.applied_rate):>7}  {layer.scope}, since {layer.since}"
+def _layer(layer: TariffLayer, revisions: Mapping[str, str], contribution: Contribution | None = None,
+           target: str | None = None) -> str:
+    """One layer: what it contributes (all-goods layers) or its applied rate (listed products), and its terms."""
+    amount = layer.applied_rate if contribution is None else contribution.amount
+    shown = "?" if amount is None else _pct(amount)
+    on = f" on {layer.target}" if target is not None and layer.target != target else ""
+    line = f"    {layer.measure:<22} {shown:>7}  {layer.scope}{on}, since {layer.since}"
     suspension = layer.suspension
     if suspension is not None and layer.suspended:
         suspended = layer.rate - suspension.rate
         line += f"; {layer.rate} with {suspended} points suspended until {suspension.until}"
+    if contribution is not None and (contribution.reach is not Reach.COUNTED or contribution.reason != f"adds {amount}"):
+        line += f"; {contribution.reason}"
+    elif contribution is None and layer_terms(layer) != f"adds {layer.applied_rate}":
+        line += f"; {layer_terms(layer)}"
     corrected = f", corrected by {revisions[layer.event_id]}" if layer.event_id in revisions else ""
     return line + f"  [{layer.event_id}{corrected}]"
 
 
 def _tariffs(state: NegotiationState) -> list[str]:
-    lines = ["Tariffs (ad valorem, percent; layers add up)"]
+    lines = ["Tariffs (ad valorem, percent: additional duties over the base (MFN) rate; each layer's rule on its line)"]
     pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
     if not pairs:
         lines.append("  none")
     for imposer, target in pairs:
-        layers = state.tariff_layers(imposer, target)
-        total = state.tariff_rate(imposer, target)
-        lines.append(f"  {imposer} on goods of {target}: {_pct(total)} on all goods")
-        lines.extend(_layer(layer, state.revisions) for layer in layers if layer.scope.all_goods)
-        product_layers = [layer for layer in layers if not layer.scope.all_goods]
+        found = state.breakdown(imposer, target)
+        total = found.summary() if found.missing else _pct(found.additional)
+        lines.append(f"  {imposer} on goods of {target}: {total} on all goods")
+        lines.extend(_layer(c.layer, state.revisions, c, target) for c in found.contributions)
+        product_layers = [layer for layer in state.tariff_layers(imposer, target) if not layer.scope.all_goods]
         if product_layers:
             lines.append("    on listed products only (adds to the all-goods rate):")
             lines.extend("  " + _layer(layer, state.revisions) for layer in product_layers)
+    return lines
+
+
+def _instrument(instrument: Instrument) -> str:
+    status = instrument.status.value
+    if instrument.until is not None:
+        status += f" until {instrument.until}"
+    if instrument.starts is not None:
+        status += f", start {instrument.starts}"
+    extra = "".join([
+        f"; {instrument.rate} % threatened or planned (not a rate in force)" if instrument.rate is not None else "",
+        f"; value {instrument.value.amount} {instrument.value.unit}" if instrument.value is not None else "",
+    ])
+    on = f" on {instrument.target}" if instrument.target else ""
+    return (f"  {instrument.instrument_id} ({instrument.issuer}{on}): {instrument.title}; "
+            f"{instrument.kind.value}, {instrument.legal_status.value}; {status}{extra}  [{instrument.event_ids[-1]}]")
+
+
+def _rules_data(state: NegotiationState) -> list[str]:
+    """Base rates, quotas, instruments and blocs: sections shown only for logs that have them."""
+    lines: list[str] = []
+    if state.base_rates:
+        lines += _section("Base rates (MFN, column 1; ad valorem percent)", [
+            f"  {rate.imposer} HS {rate.hs}: {_pct(rate.rate)} since {rate.since}  [{rate.event_id}]"
+            for _, rate in sorted(state.base_rates.items())
+        ])
+    if state.quotas:
+        lines += _section("Tariff-rate quotas", [
+            f"  {q.quota_id} ({q.imposer} on {q.target}, {q.scope}): "
+            + "; ".join(f"{p.volume} {q.unit} from {p.start} to {p.end}" for p in q.periods)
+            + f"  [{q.event_ids[-1]}]"
+            for _, q in sorted(state.quotas.items())
+        ])
+    if state.instruments:
+        lines += _section("Instruments (threats, deals, orders, regulations: never counted as rates)", [
+            _instrument(i) for _, i in sorted(state.instruments.items())
+        ])
+    if state.blocs:
+        lines += _section("Blocs", [
+            f"  {b.bloc}: {', '.join(b.members)} (since {b.since})  [{b.event_id}]" for _, b in sorted(state.blocs.items())
+        ])
     return lines
 
 
@@ -108,6 +159,7 @@ def render_text(state: NegotiationState) -> str:
     known = "as known now" if state.known_at is None else f"as known at {state.known_at.isoformat()}"
     lines = [f"Negotiation state on {state.as_of} ({known})", f"digest {state.digest}", ""]
     lines += _tariffs(state)
+    lines += _rules_data(state)
     accords = [line for _, a in sorted(state.accords.items()) for line in _accord(state, a)]
     lines += _section("Accords", accords)
     talks = sorted(state.talks.values(), key=lambda t: (t.starts, t.talks_id))

@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 from events import Record, TradeDataReleased
 
 from ._state import NegotiationState, TariffLayer
+from ._tariffs import QuotaChoice
 from ._timeline import timeline
 
 __all__ = [
@@ -40,8 +41,12 @@ __all__ = [
 class TariffRow(TypedDict):
     """The tariff of one imposer on one target on one day (percent).
 
-    ``layers`` maps each counted layer's :func:`layer_label` to its applied
-    rate; their sum is ``total``.
+    ``total`` is the additional duty over the base (MFN) rate; ``layers``
+    maps the :func:`layer_label` of each layer that reaches the product to
+    its contribution (0 where it yields, is exempt or replaced); their sum
+    is ``total``. ``base`` is the base rate used (given or recorded), or
+    ``None`` if unknown; ``duty`` is ``base + total``, or ``None`` without
+    a base.
     """
 
     date: date
@@ -49,6 +54,8 @@ class TariffRow(TypedDict):
     target: str
     product: str | None
     total: Decimal
+    base: Decimal | None
+    duty: Decimal | None
     layers: dict[str, Decimal]
 
 
@@ -114,25 +121,34 @@ class TradeDataRow(TypedDict):
     imports_yoy: Decimal
 
 
-def layer_label(layer: TariffLayer) -> str:
-    """A column name for a layer: its measure, with its HS prefixes if not all goods."""
-    return layer.measure if layer.scope.all_goods else f"{layer.measure} [{', '.join(layer.scope.hs)}]"
+def layer_label(layer: TariffLayer, target: str | None = None) -> str:
+    """A column name for a layer: its measure, its target if not ``target``, its HS prefixes if not all goods."""
+    label = layer.measure if target is None or layer.target == target else f"{layer.measure} on {layer.target}"
+    return label if layer.scope.all_goods else f"{label} [{', '.join(layer.scope.hs)}]"
 
 
-def tariff_row(state: NegotiationState, imposer: str, target: str, product: str | None = None) -> TariffRow:
-    """One row: the state's date, the pair, the product, the total and each counted layer (percent).
+def tariff_row(
+    state: NegotiationState, imposer: str, target: str, product: str | None = None, *,
+    base: Decimal | None = None, quota: QuotaChoice = None,
+) -> TariffRow:
+    """One row: the state's date, the pair, the product, the additional duty, base, duty and each layer's contribution.
 
     Raises:
-        QueryError: a malformed party or product code.
+        QueryError: a malformed party or product code; an all-in layer and
+            no base, or a quota layer and no quota choice (never a guess).
+        InconsistentEventError: two layers yield to each other on the product.
     """
-    layers = state.counted_layers(imposer, target, product)
+    found = state.breakdown(imposer, target, product, base=base, quota=quota)
+    total = found.additional
     return {
         "date": state.as_of,
         "imposer": imposer,
         "target": target,
         "product": product,
-        "total": state.tariff_rate(imposer, target, product),
-        "layers": {layer_label(layer): layer.applied_rate for layer in layers},
+        "total": total,
+        "base": found.base,
+        "duty": None if found.base is None else found.base + total,
+        "layers": {layer_label(c.layer, target): c.amount or Decimal(0) for c in found.contributions},
     }
 
 
@@ -145,8 +161,14 @@ def tariff_series(
     target: str,
     product: str | None = None,
     known_at: datetime | None = None,
+    base: Decimal | None = None,
+    quota: QuotaChoice = None,
 ) -> list[TariffRow]:
     """The tariff of ``imposer`` on ``target`` for each day from ``start`` to ``end`` (inclusive).
+
+    ``base`` and ``quota`` are as in :meth:`NegotiationState.duty`: the base
+    (MFN) rate (default: the one the log records for ``product``) and the
+    side of a tariff-rate quota.
 
     One forward :func:`negotiation.timeline`, not a replay per day. For
     ``seeds/us-china-2025.jsonl``, USA on CHN: 145 on 2025-04-10
@@ -155,14 +177,17 @@ def tariff_series(
 
     Returns:
         One :class:`TariffRow` per day: ``{"date": date, "imposer": str,
-        "target": str, "product": str | None, "total": Decimal, "layers":
-        {label: Decimal}}``, rates in percent, layers labelled by
-        :func:`layer_label`.
+        "target": str, "product": str | None, "total": Decimal, "base":
+        Decimal | None, "duty": Decimal | None, "layers": {label:
+        Decimal}}``, rates in percent, layers labelled by :func:`layer_label`.
 
     Raises:
-        As :func:`negotiation.timeline`; QueryError for bad codes.
+        As :func:`negotiation.timeline`; QueryError for bad codes, and as
+        :func:`tariff_row` on a day an all-in layer needs a base or a quota
+        layer a quota choice.
     """
-    return [tariff_row(state, imposer, target, product) for _, state in timeline(events, start, end, known_at=known_at)]
+    return [tariff_row(state, imposer, target, product, base=base, quota=quota)
+            for _, state in timeline(events, start, end, known_at=known_at)]
 
 
 def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
@@ -170,9 +195,9 @@ def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
 
     Returns:
         One dict per row with the keys ``date``, ``imposer``, ``target``,
-        ``product``, ``total``, then every layer label found in any row,
-        sorted; a layer absent on a day is ``Decimal(0)``, so the layer
-        columns add up to ``total`` (percent).
+        ``product``, ``total``, ``base``, ``duty``, then every layer label
+        found in any row, sorted; a layer absent on a day is ``Decimal(0)``,
+        so the layer columns add up to ``total`` (percent, over the base).
     """
     rows = list(rows)
     labels = sorted({label for row in rows for label in row["layers"]})
@@ -183,6 +208,8 @@ def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
             "target": row["target"],
             "product": row["product"],
             "total": row["total"],
+            "base": row["base"],
+            "duty": row["duty"],
             **{label: row["layers"].get(label, Decimal(0)) for label in labels},
         }
         for row in rows
@@ -295,7 +322,15 @@ def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
     ]
 
 
-def pair_totals(state: NegotiationState) -> dict[str, Decimal]:
-    """Every pair's all-goods total on the state's date, keyed ``"USA on CHN"``."""
+def pair_totals(state: NegotiationState) -> dict[str, Decimal | None]:
+    """Every pair's all-goods additional duty on the state's date, keyed ``"USA on CHN"``.
+
+    ``None`` where it depends on the base rate (an all-in layer): all goods
+    have no one base.
+    """
     pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
-    return {f"{i} on {t}": state.tariff_rate(i, t) for i, t in pairs}
+    totals: dict[str, Decimal | None] = {}
+    for imposer, target in pairs:
+        found = state.breakdown(imposer, target)
+        totals[f"{imposer} on {target}"] = None if found.missing else found.additional
+    return totals

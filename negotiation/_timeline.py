@@ -14,6 +14,7 @@ from events import AnyEvent, Record, TariffChanged
 from ._errors import QueryError
 from ._fold import check_day, check_progress, check_query, prepare, slices
 from ._state import LedgerView, NegotiationState, TariffLayer
+from ._tariffs import layer_terms
 
 __all__ = ["Change", "ChangeKind", "changes", "timeline"]
 
@@ -143,7 +144,8 @@ def _layer_words(layer: TariffLayer | None) -> str | None:
     words = f"{layer.applied_rate}"
     if layer.suspension is not None and layer.suspended:
         words += f" ({layer.rate} with {layer.rate - layer.suspension.rate} points suspended until {layer.suspension.until})"
-    return words
+    terms = layer_terms(layer)
+    return words if terms == f"adds {layer.applied_rate}" else f"{words} ({terms})"
 
 
 def _layer_cause(previous: TariffLayer | None, current: TariffLayer | None, new: Sequence[AnyEvent]) -> str:
@@ -175,11 +177,12 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
         if scope.all_goods:
             pair_causes.setdefault((imposer, target), []).append(cause)
     for imposer, target in sorted(pair_causes):
-        before_rate, after_rate = previous.tariff_rate(imposer, target), current.tariff_rate(imposer, target)
+        before_rate = previous.breakdown(imposer, target).summary()
+        after_rate = current.breakdown(imposer, target).summary()
         if before_rate != after_rate:
             found.append(Change(
                 day=day, kind=ChangeKind.TARIFF_TOTAL, subject=f"{imposer} on {target}, all goods",
-                before=str(before_rate), after=str(after_rate), causes=tuple(dict.fromkeys(pair_causes[(imposer, target)])),
+                before=before_rate, after=after_rate, causes=tuple(dict.fromkeys(pair_causes[(imposer, target)])),
             ))
     for accord_id in sorted(set(previous.accords) | set(current.accords)):
         old, now = previous.accords.get(accord_id), current.accords.get(accord_id)

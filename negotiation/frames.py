@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 try:
@@ -40,6 +41,7 @@ from ._rows import (
     trade_data_rows,
 )
 from ._state import AccordStatus, NegotiationState, TalksStatus
+from ._tariffs import QuotaChoice
 
 __all__ = ["Rates", "accord_frame", "licence_frame", "talks_frame", "tariff_frame", "trade_data_frame"]
 
@@ -81,7 +83,8 @@ def _rates(rates: Rates) -> _Column:
     if rates == "decimal":
         return _objects
     if rates == "float":
-        return lambda values: pd.Series([float(value) for value in values], dtype="float64")
+        return lambda values: pd.Series([float("nan") if value is None else float(value) for value in values],
+                                        dtype="float64")
     raise QueryError("rates", rates, "'decimal' or 'float'")
 
 
@@ -102,25 +105,30 @@ def tariff_frame(
     product: str | None = None,
     known_at: datetime | None = None,
     rates: Rates = "decimal",
+    base: Decimal | None = None,
+    quota: QuotaChoice = None,
 ) -> pd.DataFrame:
     """:func:`negotiation.tariff_series` as a frame: one row per day, one column per layer.
 
     Columns: ``date`` (datetime64[ns]), ``imposer`` and ``target``
-    (category), ``product`` (string, ``<NA>`` for all goods), ``total``,
-    then each layer's label (see :func:`negotiation.tariff_table`), 0 on
-    days it was not in force; rates in percent, ``Decimal`` or, with
-    ``rates="float"``, ``float64``. The layer columns add up to ``total``.
+    (category), ``product`` (string, ``<NA>`` for all goods), ``total``
+    (the additional duty over the base), ``base`` and ``duty`` (``None``,
+    or NaN with floats, where no base is given or recorded), then each
+    layer's label (see :func:`negotiation.tariff_table`) with its
+    contribution, 0 on days it was not in force or counted nothing; rates
+    in percent, ``Decimal`` or, with ``rates="float"``, ``float64``. The
+    layer columns add up to ``total``.
 
     Raises:
         QueryError: ``rates`` not ``"decimal"`` or ``"float"``; as
-            :func:`negotiation.tariff_series`.
+            :func:`negotiation.tariff_series` (with ``base`` and ``quota``).
     """
     rate = _rates(rates)
-    table = tariff_table(
-        tariff_series(events, start, end, imposer=imposer, target=target, product=product, known_at=known_at)
-    )
-    labels = [name for name in (table[0] if table else {}) if name not in _PAIR and name != "total"]
-    return _frame(table, {**_PAIR, "total": rate, **dict.fromkeys(labels, rate)})
+    table = tariff_table(tariff_series(events, start, end, imposer=imposer, target=target, product=product,
+                                       known_at=known_at, base=base, quota=quota))
+    fixed = {**_PAIR, "total": rate, "base": rate, "duty": rate}
+    labels = [name for name in (table[0] if table else {}) if name not in fixed]
+    return _frame(table, {**fixed, **dict.fromkeys(labels, rate)})
 
 
 def accord_frame(

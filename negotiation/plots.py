@@ -36,6 +36,7 @@ except ImportError as exc:  # pragma: no cover - exercised without matplotlib on
 from events import Record
 
 from ._rows import AccordRow, TalksRow, TariffRow, accord_rows, talks_rows, tariff_row
+from ._tariffs import QuotaChoice
 from ._timeline import timeline
 
 __all__ = ["draw_tariffs", "tariff_figure"]
@@ -138,7 +139,7 @@ def draw_tariffs(
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(0, max(max(totals), 1.0) * 1.2)
-    ax.set_ylabel("ad valorem rate, percent")
+    ax.set_ylabel("additional duty over the base (MFN), ad valorem percent")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=4, fontsize=8, frameon=False)
     return ax
@@ -153,6 +154,8 @@ def tariff_figure(
     target: str,
     product: str | None = None,
     known_at: datetime | None = None,
+    base: Decimal | None = None,
+    quota: QuotaChoice = None,
 ) -> Figure:
     """A figure of the tariff of ``imposer`` on ``target`` from ``start`` to ``end`` (inclusive), from one forward fold.
 
@@ -168,7 +171,7 @@ def tariff_figure(
         As :func:`negotiation.tariff_series`.
     """
     states = [state for _, state in timeline(events, start, end, known_at=known_at)]
-    rows = [tariff_row(state, imposer, target, product) for state in states]
+    rows = [tariff_row(state, imposer, target, product, base=base, quota=quota) for state in states]
     accords = [row for state in states for row in accord_rows(state)]
     figure = Figure(figsize=(11, 5.5), dpi=150, layout="constrained")
     FigureCanvasAgg(figure)
@@ -176,6 +179,8 @@ def tariff_figure(
     draw_tariffs(ax, rows, accords=accords, talks=talks_rows(states[-1]))
     scope = f"HS {product}" if product else "all goods"
     title = f"{imposer} tariff on goods of {target} ({scope}), {start} to {end}"
+    if quota is not None:
+        title += f", {quota} of quota"
     if known_at is not None:
         title += f", as known at {known_at.isoformat()}"
     ax.set_title(title)

@@ -139,8 +139,8 @@ def test_timeline_csv_one_row_per_day(capsys, seeds_dir):
     """CSV: a header, then one row per day (both dates inclusive), the ISO date first."""
     code, out, _ = run(capsys, "timeline", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-08",
                        "--to", "2025-04-10", "--imposer", "USA", "--target", "CHN", "--format", "csv")
-    assert (0, ["date,total,IEEPA-fentanyl,IEEPA-reciprocal", "2025-04-08,30,20,10", "2025-04-09,104,20,84",
-                "2025-04-10,145,20,125"]) == (code, out.splitlines())
+    assert (0, ["date,total,base,duty,IEEPA-fentanyl,IEEPA-reciprocal", "2025-04-08,30,,,20,10",
+                "2025-04-09,104,,,20,84", "2025-04-10,145,,,20,125"]) == (code, out.splitlines())
 
 
 def test_timeline_product_and_known_at(capsys, seeds_dir):

@@ -32,7 +32,7 @@ def test_tariff_frame_dtypes_and_values(us_china):
     """Dates datetime64, parties categorical, exact Decimal rates: 145 on 2025-04-10, 30 on 2025-05-14."""
     df = frames.tariff_frame(us_china, date(2025, 1, 1), date(2025, 12, 31), imposer="USA", target="CHN")
     assert {"date": "datetime64[ns]", "imposer": "category", "target": "category", "product": "string",
-            "total": "object", "IEEPA-fentanyl": "object", "IEEPA-reciprocal": "object"} == {
+            "total": "object", "base": "object", "duty": "object", "IEEPA-fentanyl": "object", "IEEPA-reciprocal": "object"} == {
         name: str(dtype) for name, dtype in df.dtypes.items()
     }
     totals = df.set_index("date")["total"]

@@ -46,7 +46,7 @@ def test_figure_labels_layers_accords_and_talks(us_on_china_2025):
             "accord window: kuala-lumpur-2025"] == legend
     talks = [text.get_text().strip() for text in ax.texts if "talks" in text.get_text()]
     assert ["talks: Geneva", "talks: London", "talks: Stockholm", "talks: Madrid", "talks: Kuala Lumpur"] == talks
-    assert ("USA tariff on goods of CHN (all goods), 2025-01-01 to 2025-12-31", "ad valorem rate, percent") == (
+    assert ("USA tariff on goods of CHN (all goods), 2025-01-01 to 2025-12-31", "additional duty over the base (MFN), ad valorem percent") == (
         ax.get_title(), ax.get_ylabel()
     )
     assert {"145 %", "30 %", "20 %"} <= {text.get_text() for text in ax.texts}
