@@ -44,7 +44,7 @@ from ._schema import json_schema
 from ._sqlite_store import SqliteStore
 from ._store import EventStore, check_log, is_sqlite, open_store, read_log, verify_log
 from ._upcasting import UnknownRecordError
-from ._validators import EARLIEST, LATEST, is_hs_code, is_party_code
+from ._validators import EARLIEST, LATEST, canonical_decimal, is_hs_code, is_party_code
 from ._values import (
     ALL_GOODS,
     Amount,
@@ -151,6 +151,7 @@ __all__ = [
     "TradeDataReleased",
     "UnknownRecordError",
     "Verification",
+    "canonical_decimal",
     "check_jsonl",
     "check_log",
     "convert",

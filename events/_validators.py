@@ -71,6 +71,21 @@ def to_decimal(value: Any) -> Any:
     return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
 
 
+def canonical_decimal(value: Decimal) -> Decimal:
+    """The one form of a finite ``Decimal`` (``Decimal("15.0")`` becomes ``Decimal("15")``), as the codec stores it.
+
+    Sums and differences of rates are printed in this form everywhere, so
+    equal figures print one way.
+
+    Raises:
+        ValueError: ``value`` is not a finite ``Decimal`` of at most 28 digits.
+    """
+    result = to_decimal(value)
+    if not isinstance(result, Decimal) or not result.is_finite() or len(result.as_tuple().digits) > 28:
+        raise ValueError(f"expected a finite Decimal, got {value!r}")
+    return result
+
+
 def to_tuple(value: Any) -> Any:
     """Turn a list into a tuple; leave strings, sets and the rest for the validator."""
     return tuple(value) if isinstance(value, list) else value

@@ -30,16 +30,35 @@ except ImportError as exc:  # pragma: no cover - exercised without hypothesis on
     ) from exc
 
 from ._revisions import AnyEvent, EventCorrected, EventRetracted
-from ._values import Commitment, ControlAction, Delegate, Scope, Source, Suspension
+from ._values import (
+    Amount,
+    Combination,
+    Commitment,
+    ControlAction,
+    Delegate,
+    InstrumentAction,
+    InstrumentKind,
+    LegalStatus,
+    QuotaPeriod,
+    Scope,
+    Source,
+    Suspension,
+    TariffQuota,
+)
 from ._vocabulary import (
+    EVERY_PARTNER,
     AccordExtended,
     AccordReached,
+    BaseRateSet,
+    BlocMembersSet,
     ContactMode,
     DelegationNamed,
     Event,
     ExportControlChanged,
     ExportLicencesApproved,
+    InstrumentChanged,
     LeadersSpoke,
+    QuotaSet,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
@@ -51,15 +70,19 @@ __all__ = [
     "DEFAULT_PARTIES",
     "accords_extended",
     "accords_reached",
+    "base_rates_set",
+    "bloc_members_set",
     "commitments",
     "delegates",
     "delegations_named",
     "events_corrected",
     "events_retracted",
     "export_controls_changed",
+    "instruments_changed",
     "leaders_spoke",
     "licenses_approved",
     "logs",
+    "quotas_set",
     "rates",
     "scopes",
     "sources",
@@ -93,6 +116,10 @@ _CHANGE = st.decimals(min_value=Decimal("-99.9"), max_value=Decimal("999.9"), pl
 _HS = st.sampled_from([2, 4, 6]).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n))
 _SCOPE = st.just(Scope()) | st.lists(_HS, min_size=1, max_size=3).map(lambda hs: Scope(hs=tuple(hs)))
 _MEASURES = st.sampled_from(["IEEPA-fentanyl", "IEEPA-reciprocal", "S301", "CN-counter-reciprocal"])
+_TERMS_MEASURES = st.sampled_from(["IEEPA-reciprocal", "S301", "S232-autos", "S232-steel"])
+_OUTSIDERS = ("DEU", "FRA", "ITA", "NLD")
+"""Member states drawn for blocs in logs without tariff terms: never among the drawn parties."""
+_VOLUME = st.decimals(min_value=0, max_value=1_000_000, places=0, allow_nan=False, allow_infinity=False)
 _SOURCE = st.none() | st.builds(
     Source, publisher=_TEXT, title=_TEXT, url=st.none() | st.just("https://example.org/a"),
     published=st.none() | st.dates(START, END),
@@ -164,22 +191,102 @@ def _base(draw: Any, start: date, end: date, event_id: str | None,
 
 def _tariff(draw: Any, parties: tuple[str, ...], start: date, end: date,
             accord_id: str | None, event_id: str | None, referent: Event | None = None,
-            layer: tuple[str, str, str, Scope] | None = None) -> TariffChanged:
+            layer: tuple[str, str, str, Scope] | None = None, terms: bool = False,
+            quotas: tuple[QuotaSet, ...] = ()) -> TariffChanged:
     base = _base(draw, start, end, event_id, referent.recorded if referent else None)
-    imposer, target = _pair(draw, parties) if layer is None else layer[:2]
+    if layer is not None:
+        imposer, target = layer[:2]
+    elif terms and draw(st.integers(0, 4)) == 0:
+        imposer, target = draw(st.sampled_from(parties)), EVERY_PARTNER
+    else:
+        imposer, target = _pair(draw, parties)
     rate = draw(st.just(Decimal(0)) | _RATE)
+    measure = layer[2] if layer is not None else draw(_TERMS_MEASURES if terms else _MEASURES)
+    scope = layer[3] if layer is not None else draw(_SCOPE)
+    extra: dict[str, Any] = {}
+    if terms:
+        extra = _terms(draw, parties, imposer, target, measure, scope, rate, base, quotas)
     suspension = None
-    if rate > 0 and draw(st.booleans()):
+    if rate > 0 and "quota" not in extra and draw(st.booleans()):
         suspension = Suspension(
             rate=_below(draw, rate),
             until=base["effective"] + timedelta(days=draw(st.integers(1, 200))),
         )
     return TariffChanged(
-        **base, imposer=imposer, target=target, rate=rate,
-        measure=draw(_MEASURES) if layer is None else layer[2],
-        scope=draw(_SCOPE) if layer is None else layer[3],
-        suspension=suspension, accord_id=accord_id,
+        **base, imposer=imposer, target=target, rate=rate, measure=measure, scope=scope,
+        suspension=suspension, accord_id=accord_id, **extra,
     )
+
+
+def _terms(draw: Any, parties: tuple[str, ...], imposer: str, target: str, measure: str, scope: Scope,
+           rate: Decimal, base: dict[str, Any], quotas: tuple[QuotaSet, ...]) -> dict[str, Any]:
+    """Version-2 terms of a layer: all-in, carve-outs inside the scope, exempt partners, precedence, a quota.
+
+    Only layers of other measures yield, and only to Section 232, so no two
+    layers yield to each other.
+    """
+    terms: dict[str, Any] = {"combination": draw(st.sampled_from(Combination))}
+    prefixes = scope.hs or ("",)
+    carve = draw(st.lists(st.tuples(st.sampled_from(prefixes), st.text("0123456789", min_size=2, max_size=2)),
+                          max_size=2))
+    terms["exempt"] = tuple(prefix + digits for prefix, digits in carve if len(prefix) < 10)
+    others = [party for party in parties if party not in (imposer, target)]
+    terms["exempt_parties"] = tuple(draw(st.lists(st.sampled_from(others), max_size=2, unique=True))) if others else ()
+    if not measure.startswith("S232") and draw(st.booleans()):
+        terms["yields_to"] = ("S232",)
+    usable = [q for q in quotas if q.recorded <= base["recorded"]]
+    if usable and rate > 0 and draw(st.booleans()):
+        terms["quota"] = TariffQuota(quota_id=draw(st.sampled_from(usable)).quota_id, in_quota_rate=_below(draw, rate))
+    return terms
+
+
+def _base_rate(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id: str | None) -> BaseRateSet:
+    base = _base(draw, start, end, event_id)
+    hs = draw(st.lists(_HS, min_size=1, max_size=3))
+    return BaseRateSet(**base, imposer=draw(st.sampled_from(parties)), scope=Scope(hs=tuple(hs)),
+                       rate=draw(st.decimals(min_value=0, max_value=40, places=2)))
+
+
+def _quota(draw: Any, parties: tuple[str, ...], start: date, end: date, quota_id: str | None,
+           event_id: str | None) -> QuotaSet:
+    base = _base(draw, start, end, event_id)
+    first = _day(draw, start, end)
+    periods = []
+    for _ in range(draw(st.integers(1, 3))):
+        last = first + timedelta(days=draw(st.integers(0, 365)))
+        periods.append(QuotaPeriod(start=first, end=last, volume=draw(_VOLUME)))
+        first = last + timedelta(days=1)
+    imposer, target = _pair(draw, parties)
+    return QuotaSet(**base, quota_id=quota_id or draw(_IDS), imposer=imposer, target=target,
+                    scope=Scope(hs=tuple(draw(st.lists(_HS, min_size=1, max_size=2)))),
+                    unit=draw(st.sampled_from(["vehicles", "tonnes"])), periods=tuple(periods))
+
+
+def _instrument(draw: Any, parties: tuple[str, ...], start: date, end: date, instrument_id: str | None,
+                action: InstrumentAction | None, event_id: str | None, referent: Event | None = None) -> InstrumentChanged:
+    base = _base(draw, start, end, event_id, referent.recorded if referent else None)
+    chosen = action or draw(st.sampled_from(InstrumentAction))
+    later = st.integers(0, 200).map(lambda days: base["effective"] + timedelta(days=days))
+    return InstrumentChanged(
+        **base, instrument_id=instrument_id or draw(_IDS), issuer=draw(st.sampled_from(parties)),
+        target=draw(st.none() | st.sampled_from(parties)), kind=draw(st.sampled_from(InstrumentKind)),
+        legal_status=draw(st.sampled_from(LegalStatus)), action=chosen, title=draw(_TEXT),
+        starts=draw(st.none() | later) if chosen in (InstrumentAction.ANNOUNCED, InstrumentAction.ADOPTED) else None,
+        until=(base["effective"] + timedelta(days=draw(st.integers(1, 200)))
+               if chosen is InstrumentAction.SUSPENDED and draw(st.booleans()) else None),
+        rate=draw(st.none() | _RATE),
+        value=draw(st.none() | st.builds(Amount, amount=_VOLUME, unit=st.sampled_from(["EUR", "USD"]))),
+        description=draw(_NOTE),
+    )
+
+
+def _bloc(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id: str | None,
+          terms: bool) -> BlocMembersSet:
+    base = _base(draw, start, end, event_id)
+    bloc = draw(st.sampled_from(parties))
+    pool = [p for p in (*parties, *_OUTSIDERS) if p != bloc] if terms else list(_OUTSIDERS)
+    members = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True))
+    return BlocMembersSet(**base, bloc=bloc, members=tuple(members))
 
 
 def _accord(draw: Any, parties: tuple[str, ...], start: date, end: date,
@@ -361,7 +468,36 @@ def statements_issued(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, 
     return _statement(draw, parties, start, end, None)
 
 
-_UNREFERENCED = (TalksHeld, LeadersSpoke, ExportLicencesApproved, TradeDataReleased, StatementIssued)
+@st.composite
+def base_rates_set(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, start: date = START,
+                   end: date = END) -> BaseRateSet:
+    """A base (MFN) rate from 0 to 40 percent on one to three HS prefixes."""
+    return _base_rate(draw, parties, start, end, None)
+
+
+@st.composite
+def quotas_set(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, start: date = START,
+               end: date = END) -> QuotaSet:
+    """A tariff-rate quota of one to three consecutive periods."""
+    return _quota(draw, parties, start, end, None, None)
+
+
+@st.composite
+def instruments_changed(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, start: date = START,
+                        end: date = END, action: InstrumentAction | None = None) -> InstrumentChanged:
+    """An instrument announced, adopted, suspended or lifted (to use one consistently, see :func:`logs`)."""
+    return _instrument(draw, parties, start, end, None, action, None)
+
+
+@st.composite
+def bloc_members_set(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, start: date = START,
+                     end: date = END) -> BlocMembersSet:
+    """A bloc (one of ``parties``) and one to four members (other parties or outsiders)."""
+    return _bloc(draw, parties, start, end, None, True)
+
+
+_UNREFERENCED = (TalksHeld, LeadersSpoke, ExportLicencesApproved, TradeDataReleased, StatementIssued,
+                 BaseRateSet, BlocMembersSet)
 
 
 def _corrected_content(draw: Any, fact: Any) -> Any:
@@ -397,7 +533,7 @@ def events_retracted(draw: Any, *, target: Any) -> EventRetracted:
 
 @st.composite
 def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_PARTIES,
-         start: date = START, end: date = END, revisions: bool = True) -> list[AnyEvent]:
+         start: date = START, end: date = END, revisions: bool = True, terms: bool = False) -> list[AnyEvent]:
     """An internally consistent log of at most about ``max_events`` events, in fold order.
 
     Every reference points back in fold order (to a strictly earlier
@@ -410,6 +546,13 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
     With ``revisions`` (the default), some facts are corrected (sometimes
     twice: a correction of the correction) and some facts or corrections
     retracted; only facts nothing refers to are retracted.
+
+    Base rates, quotas, instruments and blocs appear in every log, but
+    without ``terms`` every layer is additive (version 1) and blocs have
+    members outside ``parties``, so tariffs fold as additive layers. With
+    ``terms``, layers draw the version-2 terms (all-in, carve-outs, exempt
+    partners, yielding to Section 232, quotas of the log), every-partner
+    (``WLD``) targets, and blocs whose members are among ``parties``.
     """
     if len(parties) < 2:
         raise ValueError("logs() needs at least two parties")
@@ -443,12 +586,31 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
         if (later := after(control.effective)) and draw(st.booleans()):
             action = draw(st.sampled_from([ControlAction.SUSPENDED, ControlAction.LIFTED]))
             out.append(_control(draw, parties, later, end, control.control_id, action, new_id("e"), control))
+    for _ in range(draw(st.integers(0, max(0, max_events // 8)))):
+        kind = draw(st.sampled_from(["base", "quota", "instrument", "bloc"]))
+        if kind == "base":
+            out.append(_base_rate(draw, parties, start, end, new_id("e")))
+        elif kind == "quota":
+            out.append(_quota(draw, parties, start, end, new_id("quota"), new_id("e")))
+        elif kind == "bloc":
+            out.append(_bloc(draw, parties, start, end, new_id("e"), terms))
+        else:
+            instrument = _instrument(draw, parties, start, end, new_id("instrument"),
+                                     draw(st.sampled_from([InstrumentAction.ANNOUNCED, InstrumentAction.ADOPTED])),
+                                     new_id("e"))
+            out.append(instrument)
+            if (later := after(instrument.effective)) and draw(st.booleans()):
+                action = draw(st.sampled_from([InstrumentAction.SUSPENDED, InstrumentAction.LIFTED]))
+                out.append(_instrument(draw, parties, later, end, instrument.instrument_id, action, new_id("e"),
+                                       instrument))
+    quotas = tuple(e for e in out if isinstance(e, QuotaSet))
     for _ in range(draw(st.integers(0, max(0, max_events // 2)))):
         kind = draw(st.sampled_from(["tariff", "held", "leaders", "licences", "trade", "statement"]))
         if kind == "tariff":
-            layers = [e.layer_key for e in out if isinstance(e, TariffChanged) and set(e.layer_key[:2]) <= set(parties)]
+            layers = [e.layer_key for e in out if isinstance(e, TariffChanged)
+                      and set(e.layer_key[:2]) <= {*parties, EVERY_PARTNER}]
             again = draw(st.sampled_from(layers)) if layers and draw(st.booleans()) else None
-            out.append(_tariff(draw, parties, start, end, None, new_id("e"), layer=again))
+            out.append(_tariff(draw, parties, start, end, None, new_id("e"), layer=again, terms=terms, quotas=quotas))
         elif kind == "held":
             out.append(_held(draw, parties, start, end, None, new_id("e")))
         elif kind == "leaders":

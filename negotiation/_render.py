@@ -67,7 +67,7 @@ def _instrument(instrument: Instrument) -> str:
         status += f", start {instrument.starts}"
     extra = "".join([
         f"; {instrument.rate} % threatened or planned (not a rate in force)" if instrument.rate is not None else "",
-        f"; value {instrument.value.amount} {instrument.value.unit}" if instrument.value is not None else "",
+        f"; value {instrument.value.amount:,} {instrument.value.unit}" if instrument.value is not None else "",
     ])
     on = f" on {instrument.target}" if instrument.target else ""
     return (f"  {instrument.instrument_id} ({instrument.issuer}{on}): {instrument.title}; "

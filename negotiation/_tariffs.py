@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from attrs import frozen
 
-from events import EVERY_PARTNER, Combination, is_hs_code, is_party_code, measure_covers
+from events import EVERY_PARTNER, Combination, canonical_decimal, is_hs_code, is_party_code, measure_covers
 
 from ._errors import InconsistentEventError, QueryError
 
@@ -107,7 +107,7 @@ RULES: Mapping[Combination, Rule] = {
     ),
     Combination.ALL_IN: Rule(
         combination=Combination.ALL_IN, needs_base=True, contribute=_all_in,
-        words=lambda rate: f"all-in {rate}: the higher of the base or {rate}",
+        words=lambda rate: f"all-in {rate} (the higher of the base or {rate})",
     ),
 }
 """The rule of each :class:`events.Combination` member (a test checks that none is missing)."""
@@ -182,7 +182,7 @@ class TariffBreakdown:
     @property
     def missing(self) -> tuple[str, ...]:
         """What the additional duty still needs, in words (empty when it is determined)."""
-        return tuple(c.reason for c in self.contributions if c.amount is None)
+        return tuple(dict.fromkeys(_needs(c) for c in self.contributions if c.amount is None))
 
     @property
     def additional(self) -> Decimal:
@@ -194,7 +194,7 @@ class TariffBreakdown:
         """
         if self.missing:
             raise self._undetermined(self.missing[0])
-        return sum((c.amount for c in self.contributions if c.amount is not None), Decimal(0))
+        return canonical_decimal(sum((c.amount for c in self.contributions if c.amount is not None), Decimal(0)))
 
     @property
     def duty(self) -> Decimal:
@@ -206,18 +206,29 @@ class TariffBreakdown:
         additional = self.additional
         if self.base is None:
             raise self._undetermined("the base (MFN) rate: the log records none for this product; pass base=")
-        return self.base + additional
+        return canonical_decimal(self.base + additional)
 
     def _undetermined(self, what: str) -> QueryError:
-        argument = "quota" if what.startswith("quota") else "base"
+        argument = "quota" if what.startswith("a quota") else "base"
         value = self.quota if argument == "quota" else self.base
-        return QueryError(argument, value, f"{what} ({self.subject} on {self.as_of})")
+        hint = "pass quota='in' or quota='out'" if argument == "quota" else "pass base= (percent)"
+        return QueryError(argument, value, f"{what} for {self.subject} on {self.as_of}; {hint}")
 
     def summary(self) -> str:
         """The additional duty in words: ``"30"``, or what it depends on (never a guess)."""
         if self.missing:
             return "depends on " + "; ".join(self.missing)
         return str(self.additional)
+
+
+def _needs(contribution: Contribution) -> str:
+    """What an undetermined contribution needs, naming the layer."""
+    layer = contribution.layer
+    if contribution.reach is Reach.NEEDS_QUOTA:
+        assert layer.quota is not None
+        return (f"a quota choice: {layer.measure} ({layer.event_id}) is {layer.quota.in_quota_rate} in quota "
+                f"{layer.quota.quota_id}, {layer.applied_rate} out")
+    return f"the base (MFN) rate: {layer.measure} ({layer.event_id}) is all-in {contribution.rate}"
 
 
 def layer_terms(layer: TariffLayer) -> str:
@@ -356,20 +367,21 @@ def _contribution(
         if quota is None:
             return Contribution(
                 layer=layer, reach=Reach.NEEDS_QUOTA, rate=None, amount=None,
-                reason=(f"quota choice for {layer.quota.quota_id} ({layer.measure}: {layer.quota.in_quota_rate} in quota, "
-                        f"{layer.applied_rate} out): pass quota='in' or quota='out'"),
+                reason=(f"{layer.quota.in_quota_rate} in quota {layer.quota.quota_id}, {layer.applied_rate} out: "
+                        "needs a quota choice"),
             )
         rate = layer.quota.in_quota_rate if quota == "in" else layer.applied_rate
     assert rate is not None
     rule = RULES[layer.combination]
-    quota_words = f" ({quota} of quota {layer.quota.quota_id})" if layer.quota is not None else ""
+    quota_words = ""
+    if layer.quota is not None:
+        quota_words = f" ({'in' if quota == 'in' else 'out of'} quota {layer.quota.quota_id})"
     if rule.needs_base and base is None:
         return Contribution(
             layer=layer, reach=Reach.NEEDS_BASE, rate=rate, amount=None,
-            reason=(f"the base (MFN) rate for {where}: {layer.measure} ({layer.event_id}) is {rule.words(rate)}; "
-                    "the log records no base for it, pass base="),
+            reason=f"{rule.words(rate)}{quota_words}: needs the base (MFN) rate, none recorded for {where}",
         )
-    amount = rule.contribute(rate, base)
+    amount = canonical_decimal(rule.contribute(rate, base))
     if rule.needs_base:
         reason = f"{rule.words(rate)}{quota_words}: base {base}, adds {amount}"
     else:

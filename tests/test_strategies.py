@@ -49,8 +49,9 @@ def test_logs_are_consistent(log):
     """A drawn log has no problems (known-at safe too), unique ids, and only the given parties."""
     assert () == negotiation.find_problems(log)
     assert len({e.event_id for e in log}) == len(log)
-    codes = {getattr(e, name) for e in log for name in ("imposer", "target", "party", "issuer", "reporter") if hasattr(e, name)}
-    assert codes <= {"USA", "CHN"}
+    codes = {getattr(e, name) for e in log for name in ("imposer", "target", "party", "issuer", "reporter", "bloc")
+             if hasattr(e, name)}
+    assert codes - {None} <= {"USA", "CHN"}
 
 
 @given(event=strategies.tariffs_changed(start=date(2025, 3, 1), end=date(2025, 3, 31)))
@@ -67,3 +68,11 @@ def test_strategies_need_hypothesis_message():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "'test' extra" in out
+
+
+@given(log=strategies.logs(max_events=30, parties=("USA", "CHN", "EUU"), terms=True))
+def test_logs_with_terms_are_consistent(log):
+    """A drawn log with version-2 tariff terms has no problems, and its quota references resolve."""
+    assert () == negotiation.find_problems(log)
+    quotas = {e.quota_id for e in log if isinstance(e, events.QuotaSet)}
+    assert {e.quota.quota_id for e in log if isinstance(e, events.TariffChanged) and e.quota} <= quotas
