@@ -5,8 +5,10 @@
     import events, negotiation
     log = events.read_jsonl("seeds/us-china-2025.jsonl")
     state = negotiation.replay(log, as_of=datetime.date(2025, 6, 9))
-    state.tariff_rate("USA", "CHN")          # Decimal('30')
+    state.tariff_rate("USA", "CHN")          # Decimal('30'): additional duties over the base
     state.days_remaining("geneva-2025")      # 64
+    uk = negotiation.replay(events.read_jsonl("seeds/us-uk-2025.jsonl"), as_of=datetime.date(2025, 7, 1))
+    uk.duty("USA", "GBR", "870323", quota="in")   # Decimal('10'): base 2.5 + Section 232 at 7.5
 """
 
 from ._errors import (
@@ -37,34 +39,55 @@ from ._timeline import Change, ChangeKind, changes, timeline
 from ._state import (
     Accord,
     AccordStatus,
+    BaseRate,
+    Bloc,
     ControlStatus,
     ExportControl,
+    Instrument,
+    InstrumentStatus,
     NegotiationState,
+    Quota,
     Talks,
     TalksStatus,
     TariffLayer,
 )
+from ._tariffs import RULES, Contribution, Reach, Rule, TariffBreakdown
+
+for _error in (ConflictingEventError, InconsistentEventError, NegotiationError, OpaqueRecordWarning, QueryError,
+               UnknownReferenceError):
+    _error.__module__ = __name__  # tracebacks name negotiation.X, the public name, not the private module
+del _error
 
 __all__ = [
     "Accord",
     "AccordRow",
     "AccordStatus",
+    "BaseRate",
+    "Bloc",
     "Change",
     "ChangeKind",
     "ConflictingEventError",
+    "Contribution",
     "ControlStatus",
     "Explanation",
     "ExportControl",
     "InconsistentEventError",
+    "Instrument",
+    "InstrumentStatus",
     "LicenceRow",
     "NegotiationError",
     "NegotiationState",
     "OpaqueRecordWarning",
     "QueryError",
+    "Quota",
+    "RULES",
+    "Reach",
     "Reason",
+    "Rule",
     "Talks",
     "TalksRow",
     "TalksStatus",
+    "TariffBreakdown",
     "TariffLayer",
     "TariffRow",
     "TradeDataRow",
