@@ -136,7 +136,7 @@ class _Walker:
         if cls.LATER_FIELDS:
             # Written at the older version when no later term is used: the later fields are absent then.
             body["properties"]["v"] = {"enum": [cls.VERSION - 1, cls.VERSION]}
-            older = {name: False for name in cls.LATER_FIELDS}
+            older: dict[str, Any] = {name: False for name in cls.LATER_FIELDS}
             if "combination" in body["properties"]:
                 older["combination"] = {"const": "add"}
             body["if"] = {"properties": {"v": {"const": cls.VERSION - 1}}}

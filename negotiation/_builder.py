@@ -11,7 +11,7 @@ frozen state holds a prefix view, so the states of a timeline share it.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -69,7 +69,7 @@ Definitions = dict[tuple[str, str], datetime]
 """(field, id) to the earliest instant an event defining it was recorded: accords and quotas."""
 
 
-def definitions(contents: list[Any]) -> Definitions:
+def definitions(contents: Iterable[Any]) -> Definitions:
     """What the facts of a log define for a reference ahead in valid time: accords and quotas, by field and id."""
     found: Definitions = {}
     for content in contents:

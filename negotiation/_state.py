@@ -34,8 +34,6 @@ from events import (
     Suspension,
     TariffQuota,
     TradeDataReleased,
-    is_hs_code,
-    is_party_code,
 )
 
 from ._canonical import digest, state_to_dict

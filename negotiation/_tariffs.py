@@ -43,7 +43,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from attrs import frozen
 
-from events import EVERY_PARTNER, Combination, canonical_decimal, is_hs_code, is_party_code, measure_covers
+from events import (
+    EVERY_PARTNER,
+    Combination,
+    canonical_decimal,
+    is_hs_code,
+    is_party_code,
+    measure_covers,
+)
 
 from ._errors import InconsistentEventError, QueryError
 

@@ -96,7 +96,8 @@ def test_incremental_equals_batch(case, data):
     assert (whole, whole.digest) == (state, state.digest)
 
 
-_DEFINING = (events.AccordReached, events.TalksScheduled)
+_DEFINING = (events.AccordReached, events.TalksScheduled, events.QuotaSet)
+_DEFINING_ACTIONS = (events.InstrumentAction.ANNOUNCED, events.InstrumentAction.ADOPTED)
 
 
 @given(case=log_and_day(), data=st.data())
@@ -107,6 +108,7 @@ def test_apply_in_any_order_equals_replay(case, data):
     defining = [
         e for e in log
         if isinstance(e, _DEFINING) or (isinstance(e, events.ExportControlChanged) and e.action is imposed)
+        or (isinstance(e, events.InstrumentChanged) and e.action in _DEFINING_ACTIONS)
     ]
     revising = [e for e in log if isinstance(e, (events.EventCorrected, events.EventRetracted))]
     revising.sort(key=lambda e: (e.recorded, e.event_id))
