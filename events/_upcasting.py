@@ -14,7 +14,7 @@ History of the vocabulary:
   the trade term (export licences), and the one ``commodity`` text became a
   list of ``items``, like ``ExportControlChanged.items``.
 * ``TariffChanged`` v2 added ``exempt``, ``exempt_parties``, ``yields_to``,
-  ``quota`` and the ``"all-in"`` combination. A layer that uses none of
+  ``quota``, ``ends`` and the ``"all-in"`` combination. A layer that uses none of
   them is still written as version 1, so older readers keep reading it.
 """
 
@@ -150,7 +150,7 @@ def _tariff_terms(fields: dict[str, Any]) -> dict[str, Any]:
     """v1 -> v2: the same fields (the new ones take their defaults); v1 knows only the ``"add"`` combination."""
     raw_id = fields.get("event_id")
     event_id = raw_id if isinstance(raw_id, str) else None
-    for name in ("exempt", "exempt_parties", "yields_to", "quota"):
+    for name in ("exempt", "exempt_parties", "yields_to", "quota", "ends"):
         if name in fields:
             raise DecodeError("unknown field (not part of version 1; write \"v\": 2)", event_id=event_id, field=name)
     if fields.get("combination", "add") != "add":

@@ -54,8 +54,10 @@ __all__ = [
     "InstrumentChanged",
     "LayerKey",
     "LeadersSpoke",
+    "LogReviewed",
     "ExportLicencesApproved",
     "QuotaSet",
+    "RulingIssued",
     "StatementIssued",
     "TalksHeld",
     "TalksScheduled",
@@ -374,6 +376,11 @@ class TariffChanged(Event):
             ``"S232-autos"``). Version 2.
         quota: A tariff-rate quota: the in-quota rate; ``rate`` applies out
             of quota. Version 2.
+        ends: A statutory end: the first day the layer no longer applies
+            (Section 122 allows 150 days unless Congress extends it), or
+            ``None``. The clock removes the layer on that day; to extend it,
+            set the layer again, effective before the end, with a later
+            ``ends``. Version 2.
 
     Raises:
         EventValidationError: imposer equals target; a suspended rate not
@@ -385,7 +392,7 @@ class TariffChanged(Event):
 
     TYPE: ClassVar[str] = "TariffChanged"
     VERSION: ClassVar[int] = 2
-    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("exempt", "exempt_parties", "yields_to", "quota")
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("exempt", "exempt_parties", "yields_to", "quota", "ends")
 
     imposer: str = field(validator=v.party)
     target: str = field(validator=v.party)
@@ -401,10 +408,13 @@ class TariffChanged(Event):
     exempt_parties: tuple[str, ...] = field(default=(), converter=v.to_tuple, validator=v.party_codes)
     yields_to: tuple[str, ...] = field(default=(), converter=v.to_tuple, validator=v.identifiers)
     quota: TariffQuota | None = field(default=None, validator=_optional_instance(TariffQuota))
+    ends: date | None = field(default=None, validator=v.optional_day)
 
     def __attrs_post_init__(self) -> None:
         if self.imposer == self.target:
             raise EventValidationError("target", self.target, "a party other than the imposer")
+        if self.ends is not None and self.ends <= self.effective:
+            raise EventValidationError("ends", self.ends, f"a date after effective {self.effective}")
         for code in self.exempt:
             if not self.scope.covers(code):
                 raise EventValidationError("exempt", code, f"an HS prefix inside the scope ({self.scope})")
@@ -446,7 +456,7 @@ class TariffChanged(Event):
     def stored_version(self) -> int:
         """1 when the event uses no version-2 term (additive, no carve-out, precedence or quota), else 2."""
         plain = (self.combination is Combination.ADD and not self.exempt and not self.exempt_parties
-                 and not self.yields_to and self.quota is None)
+                 and not self.yields_to and self.quota is None and self.ends is None)
         return 1 if plain else 2
 
 
@@ -581,6 +591,77 @@ class InstrumentChanged(Event):
 
 
 @frozen(kw_only=True)
+class RulingIssued(Event):
+    """A court ruling on measures: it changes their legal status from ``effective`` on, not the past.
+
+    What was in force before the ruling stays in force in every replay of
+    those days; the state records which layers were ruled unlawful and from
+    when, and whether the duties paid under them are to be refunded.
+    Ending the collection of a duty is a ``TariffChanged`` (rate 0) of its
+    own date. Example: the Supreme Court held on 2026-02-20 that IEEPA does
+    not authorise tariffs (*Learning Resources, Inc. v. Trump*, No. 24-1287);
+    CBP stopped collecting from 2026-02-24; the Court of International Trade
+    ordered refunds on 2026-03-04.
+
+    Attributes:
+        ruling_id: Names the ruling.
+        court: E.g. ``"Supreme Court of the United States"``.
+        case: The case name and number.
+        holding: What the court held, in our words.
+        imposer: Whose measures (alpha-3).
+        measures: The measures it affects; a name covers its sub-measures
+            (``"IEEPA"`` covers ``"IEEPA-fentanyl"``).
+        unlawful: Whether it holds the measures unlawful.
+        relief_for_all: Whether the relief reaches every importer
+            (``False``: the named plaintiffs only, the measure still collected
+            from everyone else).
+        refunds: Whether it orders refunds of duties paid under the measures.
+    """
+
+    TYPE: ClassVar[str] = "RulingIssued"
+    VERSION: ClassVar[int] = 1
+
+    ruling_id: str = field(validator=v.identifier)
+    court: str = field(validator=v.text)
+    case: str = field(validator=v.text)
+    holding: str = field(validator=v.text)
+    imposer: str = field(validator=v.party)
+    measures: tuple[str, ...] = field(converter=v.to_tuple, validator=v.identifiers)
+    unlawful: bool = field(default=True, validator=v.boolean)
+    relief_for_all: bool = field(default=True, validator=v.boolean)
+    refunds: bool = field(default=False, validator=v.boolean)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.measures:
+            raise EventValidationError("measures", self.measures, "at least one measure name")
+
+
+@frozen(kw_only=True)
+class LogReviewed(Event):
+    """The log's sources were reviewed on ``effective`` and reach through ``reviewed_through``.
+
+    Past the log's horizon (the later of ``reviewed_through`` and the last
+    day a fact was recorded) the state is a projection of the clock rules
+    the log holds, and every output says so. The ``note`` says what was
+    searched and what was not found.
+
+    Raises:
+        EventValidationError: ``reviewed_through`` after the review (``effective``).
+    """
+
+    TYPE: ClassVar[str] = "LogReviewed"
+    VERSION: ClassVar[int] = 1
+
+    reviewed_through: date = field(validator=v.day)
+
+    def __attrs_post_init__(self) -> None:
+        if self.reviewed_through > self.effective:
+            raise EventValidationError(
+                "reviewed_through", self.reviewed_through, f"a date on or before the review {self.effective}"
+            )
+
+
+@frozen(kw_only=True)
 class BlocMembersSet(Event):
     """A bloc's member states from ``effective`` on; a layer on the bloc applies to each member.
 
@@ -706,7 +787,9 @@ Fact: TypeAlias = (
     | BaseRateSet
     | BlocMembersSet
     | InstrumentChanged
+    | LogReviewed
     | QuotaSet
+    | RulingIssued
     | DelegationNamed
     | TalksHeld
     | LeadersSpoke
@@ -730,7 +813,9 @@ FACT_TYPES: tuple[type[Event], ...] = (
     InstrumentChanged,
     LeadersSpoke,
     ExportLicencesApproved,
+    LogReviewed,
     QuotaSet,
+    RulingIssued,
     StatementIssued,
     TalksHeld,
     TalksScheduled,

@@ -58,7 +58,9 @@ from ._vocabulary import (
     ExportLicencesApproved,
     InstrumentChanged,
     LeadersSpoke,
+    LogReviewed,
     QuotaSet,
+    RulingIssued,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
@@ -82,8 +84,10 @@ __all__ = [
     "leaders_spoke",
     "licenses_approved",
     "logs",
+    "logs_reviewed",
     "quotas_set",
     "rates",
+    "rulings_issued",
     "scopes",
     "sources",
     "statements_issued",
@@ -278,6 +282,22 @@ def _instrument(draw: Any, parties: tuple[str, ...], start: date, end: date, ins
         value=draw(st.none() | st.builds(Amount, amount=_VOLUME, unit=st.sampled_from(["EUR", "USD"]))),
         description=draw(_NOTE),
     )
+
+
+def _ruling(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id: str | None) -> RulingIssued:
+    base = _base(draw, start, end, event_id)
+    return RulingIssued(
+        **base, ruling_id=draw(_IDS), court=draw(_TEXT), case=draw(_TEXT), holding=draw(_TEXT),
+        imposer=draw(st.sampled_from(parties)),
+        measures=tuple(draw(st.lists(st.sampled_from(["IEEPA", "S122", "S301", "S232"]), min_size=1, max_size=2,
+                                     unique=True))),
+        unlawful=draw(st.booleans()), relief_for_all=draw(st.booleans()), refunds=draw(st.booleans()),
+    )
+
+
+def _review(draw: Any, start: date, end: date, event_id: str | None) -> LogReviewed:
+    base = _base(draw, start, end, event_id)
+    return LogReviewed(**base, reviewed_through=base["effective"] - timedelta(days=draw(st.integers(0, 200))))
 
 
 def _bloc(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id: str | None,
@@ -496,8 +516,21 @@ def bloc_members_set(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, s
     return _bloc(draw, parties, start, end, None, True)
 
 
+@st.composite
+def rulings_issued(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, start: date = START,
+                   end: date = END) -> RulingIssued:
+    """A court ruling on one or two measure families of one of ``parties``."""
+    return _ruling(draw, parties, start, end, None)
+
+
+@st.composite
+def logs_reviewed(draw: Any, *, start: date = START, end: date = END) -> LogReviewed:
+    """A review of a log's sources, through a day up to 200 days before the review."""
+    return _review(draw, start, end, None)
+
+
 _UNREFERENCED = (TalksHeld, LeadersSpoke, ExportLicencesApproved, TradeDataReleased, StatementIssued,
-                 BaseRateSet, BlocMembersSet)
+                 BaseRateSet, BlocMembersSet, RulingIssued, LogReviewed)
 
 
 def _corrected_content(draw: Any, fact: Any) -> Any:
@@ -587,8 +620,12 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
             action = draw(st.sampled_from([ControlAction.SUSPENDED, ControlAction.LIFTED]))
             out.append(_control(draw, parties, later, end, control.control_id, action, new_id("e"), control))
     for _ in range(draw(st.integers(0, max(0, max_events // 8)))):
-        kind = draw(st.sampled_from(["base", "quota", "instrument", "bloc"]))
-        if kind == "base":
+        kind = draw(st.sampled_from(["base", "quota", "instrument", "bloc", "ruling", "review"]))
+        if kind == "ruling":
+            out.append(_ruling(draw, parties, start, end, new_id("e")))
+        elif kind == "review":
+            out.append(_review(draw, start, end, new_id("e")))
+        elif kind == "base":
             out.append(_base_rate(draw, parties, start, end, new_id("e")))
         elif kind == "quota":
             out.append(_quota(draw, parties, start, end, new_id("quota"), new_id("e")))

@@ -32,7 +32,9 @@ from events import (
     InstrumentAction,
     InstrumentChanged,
     LeadersSpoke,
+    LogReviewed,
     QuotaSet,
+    RulingIssued,
     StatementIssued,
     TalksHeld,
     TalksScheduled,
@@ -48,11 +50,13 @@ from ._state import (
     Bloc,
     ControlStatus,
     ExportControl,
+    Horizon,
     Instrument,
     InstrumentStatus,
     Ledger,
     NegotiationState,
     Quota,
+    Ruling,
     Talks,
     TalksStatus,
     TariffLayer,
@@ -62,7 +66,7 @@ __all__ = ["FACT_HANDLERS", "Builder", "Definitions", "announced_by", "definitio
 
 _SECTIONS = (
     "layers", "accords", "talks", "export_controls", "trade_data", "base_rates", "quotas", "instruments",
-    "blocs", "events", "scheduled", "revisions", "log", "revised_by",
+    "blocs", "rulings", "events", "scheduled", "revisions", "log", "revised_by",
 )
 
 Definitions = dict[tuple[str, str], datetime]
@@ -142,6 +146,8 @@ class Builder:
         self._due: list[tuple[date, int, str, Any]] | None = None
         self.corrected_by: dict[str, str] = {}
         """Fact id to the correction supplying its content; recorded in ``revisions`` when folded."""
+        self.horizon: Horizon = state.horizon
+        """The log's horizon, with the whole projection plan (every rule after it); frozen states keep the part up to their date."""
         self.defined: Definitions | None = None
         """What the log defines for references ahead in valid time (:func:`definitions`), or ``None``: none allowed."""
 
@@ -228,8 +234,12 @@ class Builder:
                 exempt_parties=event.exempt_parties,
                 yields_to=event.yields_to,
                 quota=event.quota,
+                ends=event.ends,
             )
-            if event.suspension is not None:
+            if event.ends is not None and event.ends <= self.as_of:
+                del layers[key]
+                continue
+            if event.suspension is not None or event.ends is not None:
                 self._watch("layers", key, layers[key])
         self._layer_changes.clear()
 
@@ -238,7 +248,7 @@ class Builder:
         if self._due is None:
             return
         if isinstance(record, TariffLayer):
-            days = [record.suspension.until] if record.suspension is not None else []
+            days = [day for day in (record.suspension.until if record.suspension else None, record.ends) if day]
         elif isinstance(record, Accord):
             days = [record.window_start, *([record.deadline] if record.deadline is not None else [])]
         elif isinstance(record, Instrument):
@@ -275,7 +285,11 @@ class Builder:
         while self._due and self._due[0][0] <= as_of:
             _day, _order, section, key = heapq.heappop(self._due)
             record = self._sections[section].get(key)
-            if record is not None and (current := _on(record, as_of)) is not record:
+            if record is None or (current := _on(record, as_of)) is record:
+                continue
+            if current is None:
+                del self.write(section)[key]
+            else:
                 self.write(section)[key] = current
 
     def freeze(self) -> NegotiationState:
@@ -289,14 +303,20 @@ class Builder:
         if self._last is not None:
             self.last_applied = self._last.sort_key
             self._last = None
+        horizon = self.horizon
+        if horizon.projection:
+            horizon = attrs.evolve(horizon, projection=tuple(p for p in horizon.projection if p[0] <= self.as_of))
         return NegotiationState(
-            as_of=self.as_of, known_at=self.known_at, last_applied=self.last_applied, **self._sections
+            as_of=self.as_of, known_at=self.known_at, last_applied=self.last_applied, horizon=horizon,
+            **self._sections,
         )
 
 
 def _on(record: TariffLayer | Accord | ExportControl | Instrument, as_of: date) -> Any:
-    """``record`` with the clock rules applied on ``as_of``; the same object if nothing changed."""
+    """``record`` with the clock rules applied on ``as_of``; the same object if nothing changed; ``None`` if it ended."""
     if isinstance(record, TariffLayer):
+        if record.ends is not None and as_of >= record.ends:
+            return None
         rate = _applied_rate(record.rate, record.suspension, as_of)
         return record if rate == record.applied_rate else attrs.evolve(record, applied_rate=rate)
     if isinstance(record, Accord):
@@ -377,6 +397,15 @@ def _instrument_changed(builder: Builder, event: InstrumentChanged) -> None:
         event_ids=(*(previous.event_ids if previous else ()), event.event_id),
     )
     builder.set_record("instruments", event.instrument_id, _instrument_on(instrument, builder.as_of))
+
+
+def _ruling_issued(builder: Builder, event: RulingIssued) -> None:
+    builder.write("rulings")[event.ruling_id] = Ruling(
+        ruling_id=event.ruling_id, court=event.court, case=event.case, holding=event.holding,
+        imposer=event.imposer, measures=event.measures, unlawful=event.unlawful,
+        relief_for_all=event.relief_for_all, refunds=event.refunds, decided=event.effective,
+        event_id=event.event_id,
+    )
 
 
 def _bloc_members_set(builder: Builder, event: BlocMembersSet) -> None:
@@ -483,7 +512,7 @@ def _trade_data_released(builder: Builder, event: TradeDataReleased) -> None:
 
 
 def _occurrence(_builder: Builder, _event: AnyEvent) -> None:
-    """Calls, licences and statements live in ``events`` only; nothing else to update."""
+    """Calls, licences, statements and reviews live in ``events`` only (a review feeds the horizon)."""
 
 
 FACT_HANDLERS: dict[type[Any], Callable[[Builder, Any], None]] = {
@@ -497,6 +526,8 @@ FACT_HANDLERS: dict[type[Any], Callable[[Builder, Any], None]] = {
     QuotaSet: _quota_set,
     LeadersSpoke: _occurrence,
     ExportLicencesApproved: _occurrence,
+    LogReviewed: _occurrence,
+    RulingIssued: _ruling_issued,
     StatementIssued: _occurrence,
     TalksHeld: _talks,
     TalksScheduled: _talks,

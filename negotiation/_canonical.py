@@ -18,7 +18,7 @@ def _iso(value: Any) -> str | None:
     return None if value is None else converter.unstructure(value)
 
 
-_LAYER_TERMS = ("exempt", "exempt_parties", "yields_to", "quota")
+_LAYER_TERMS = ("exempt", "exempt_parties", "yields_to", "quota", "ends")
 """Layer fields left out of the JSON while they hold their defaults, so that additive logs keep their digests."""
 
 
@@ -47,8 +47,10 @@ def state_to_dict(state: NegotiationState) -> dict[str, Any]:
     all-goods additional duty over the base in percent (products with an
     HS-scoped layer pay more), or ``null`` with ``depends_on`` where an
     all-in layer needs the product's base rate. Sections the log does not
-    use (base rates, quotas, instruments, blocs) are left out, and so are a
-    layer's terms while they hold their defaults.
+    use (base rates, quotas, instruments, blocs, rulings) are left out, and
+    so are a layer's terms while they hold their defaults. ``horizon`` says
+    how far the log's knowledge reaches and, for a date past it, the clock
+    rules the state rests on (``projected``, ``projection``).
     """
     pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
 
@@ -60,10 +62,21 @@ def state_to_dict(state: NegotiationState) -> dict[str, Any]:
         "quotas": [converter.unstructure(quota) for _, quota in sorted(state.quotas.items())],
         "instruments": [converter.unstructure(i) for _, i in sorted(state.instruments.items())],
         "blocs": [converter.unstructure(bloc) for _, bloc in sorted(state.blocs.items())],
+        "rulings": [converter.unstructure(ruling) for _, ruling in sorted(state.rulings.items())],
     }
+    horizon = state.horizon
     return {
         "as_of": _iso(state.as_of),
         "known_at": _iso(state.known_at),
+        "horizon": {
+            "through": _iso(horizon.through),
+            "last_recorded": _iso(horizon.last_recorded),
+            "reviewed_through": _iso(horizon.reviewed_through),
+            "reviewed_on": _iso(horizon.reviewed_on),
+            "review_event_id": horizon.review_event_id,
+            "projected": state.projected,
+            "projection": [{"day": _iso(day), "rule": words} for day, words in horizon.projection],
+        },
         "tariffs": [_pair_total(state, imposer, target) for imposer, target in pairs],
         "layers": [_layer(layer) for layer in state.tariff_layers()],
         **{name: rows for name, rows in optional.items() if rows},
@@ -91,7 +104,8 @@ def canonical_json(data: Any) -> str:
 
 
 def digest(state: NegotiationState) -> str:
-    """SHA-256 hex of the canonical JSON of the state, ``known_at`` left out."""
+    """SHA-256 hex of the canonical JSON of the state, ``known_at`` and ``horizon`` left out (what was known, not what holds)."""
     data = state_to_dict(state)
     del data["known_at"]
+    del data["horizon"]
     return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()

@@ -218,13 +218,15 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
                 for _, state in states]
         labels = sorted({label for row in rows for label in row["layers"]})
         flat: list[dict[str, Any]] = [{"date": row["date"], "total": row["total"], "base": row["base"],
-                                       "duty": row["duty"], **{label: row["layers"].get(label) for label in labels}}
+                                       "duty": row["duty"], "projected": row["projected"],
+                                       **{label: row["layers"].get(label) for label in labels}}
                                       for row in rows]
     else:
-        totals = [(day, pair_totals(state)) for day, state in states]
-        labels = sorted({label for _, row in totals for label in row})
-        flat = [{"date": day, **{label: _NEEDS_BASE if row.get(label, 0) is None else row.get(label, 0)
-                                 for label in labels}} for day, row in totals]
+        totals = [(day, state.projected, pair_totals(state)) for day, state in states]
+        labels = sorted({label for _, _, row in totals for label in row})
+        flat = [{"date": day, "projected": projected,
+                 **{label: _NEEDS_BASE if row.get(label, 0) is None else row.get(label, 0) for label in labels}}
+                for day, projected, row in totals]
     if args.format == "json":
         return _json(flat)
     header = list(flat[0]) if flat else ["date"]

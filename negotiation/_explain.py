@@ -9,8 +9,8 @@ from attrs import frozen
 from events import AccordReached, Source
 
 from ._errors import QueryError, UnknownReferenceError
-from ._state import AccordStatus, NegotiationState
-from ._tariffs import QuotaChoice, Reach
+from ._state import AccordStatus, NegotiationState, Ruling
+from ._tariffs import QuotaChoice, Reach, TariffBreakdown
 
 __all__ = ["Explanation", "Reason", "explain"]
 
@@ -44,11 +44,15 @@ class Explanation:
         question: What was asked, in words.
         answer: The answer, e.g. ``"30"`` or ``"active, deadline 2025-08-12"``.
         reasons: The parts of the answer, each with its event and source.
+        caveats: What the answer rests on beyond the facts: the ``known_at``
+            cut-off, a date past the log's horizon (with the clock rules
+            projected), rulings on the measures.
     """
 
     question: str
     answer: str
     reasons: tuple[Reason, ...]
+    caveats: tuple[str, ...] = ()
 
 
 def _reason(state: NegotiationState, subject: str, value: str, event_id: str | None, note: str) -> Reason:
@@ -119,12 +123,41 @@ def explain(
     answer = found.summary()
     if not found.missing and found.base is not None:
         answer += f" additional; duty {found.duty} with the base {found.base}"
+    rulings = [f"{layer.measure} ({layer.event_id}): {_ruling_words(ruling)}" for c in found.contributions
+               for layer in (c.layer,) for ruling in state.rulings_on(layer)]
     return Explanation(
         question=(f"{imposer} tariff on goods of {target}, {scope}, on {state.as_of} "
                   "(percent; additional duties over the base (MFN) rate, layer by layer)"),
         answer=answer,
-        reasons=tuple(reasons),
+        reasons=tuple(reasons) + _ruling_reasons(state, found),
+        caveats=(*_caveats(state), *rulings),
     )
+
+
+def _ruling_words(ruling: Ruling) -> str:
+    held = "held unlawful" if ruling.unlawful else "upheld"
+    relief = "" if ruling.relief_for_all else " (relief for the named plaintiffs only; still collected from others)"
+    refunds = "; refunds of the duties paid ordered" if ruling.refunds else ""
+    return f"{held} on {ruling.decided} by the {ruling.court}, {ruling.case} [{ruling.ruling_id}]{relief}{refunds}"
+
+
+def _ruling_reasons(state: NegotiationState, found: TariffBreakdown) -> tuple[Reason, ...]:
+    """One reason per ruling on a measure the answer touches, with its source."""
+    rulings = {r.ruling_id: r for c in found.contributions for r in state.rulings_on(c.layer)}
+    return tuple(_reason(state, f"ruling on {', '.join(r.measures)}", "held unlawful" if r.unlawful else "upheld",
+                         r.event_id, _ruling_words(r)) for _, r in sorted(rulings.items()))
+
+
+def _caveats(state: NegotiationState) -> tuple[str, ...]:
+    """The known-at cut-off and, past the horizon, the projection with its rules."""
+    found = []
+    if state.known_at is not None:
+        found.append(f"as known at {state.known_at.isoformat()}: events recorded later are not used")
+    if state.projected:
+        found.append(f"PROJECTION: {state.as_of} is after the log's horizon ({state.horizon.through}); "
+                     "this rests on the clock rules the log holds, with no later fact known")
+        found.extend(f"{day}: {words}" for day, words in state.horizon.projection)
+    return tuple(found)
 
 
 def _explain_accord(state: NegotiationState, accord_id: str) -> Explanation:
@@ -152,4 +185,5 @@ def _explain_accord(state: NegotiationState, accord_id: str) -> Explanation:
     answer = f"{accord.status.value}, deadline {accord.deadline}" + (
         f", {remaining} days remaining" if remaining is not None else ""
     )
-    return Explanation(question=f"status of accord {accord_id} on {state.as_of}", answer=answer, reasons=tuple(reasons))
+    return Explanation(question=f"status of accord {accord_id} on {state.as_of}", answer=answer, reasons=tuple(reasons),
+                       caveats=_caveats(state))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import operator
 import warnings
+
+import attrs
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,6 +39,7 @@ from events import (
 )
 
 from ._builder import Builder, definitions
+from ._horizon import advance_horizon, horizon_of, projection_plan
 from ._errors import (
     ConflictingEventError,
     InconsistentEventError,
@@ -288,12 +291,21 @@ def slices(total: int, progress: Callable[[int, int], None] | None) -> Iterator[
         progress(0, 0)
 
 
-def prepare(events: Iterable[Record], as_of: date, known_at: datetime | None) -> tuple[Builder, list[Any]]:
-    """Check and deduplicate ``events``, resolve their versions at ``known_at``.
+def prepare(
+    events: Iterable[Record], as_of: date, known_at: datetime | None, *, plan: bool = True
+) -> tuple[Builder, list[Any]]:
+    """Check and deduplicate ``events``, resolve their versions at ``known_at``, and find the log's horizon.
+
+    Args:
+        plan: Whether to add the projection plan
+            (:func:`negotiation._horizon.projection_plan`) to the builder's
+            horizon when ``as_of`` is after it (a second fold, to the
+            horizon's day); a timeline takes the plan on its way instead.
 
     Returns:
         A builder for the empty state on ``as_of`` that holds every input
-        event and the revisions, and the current contents in fold order.
+        event, the revisions and the horizon, and the current contents in
+        fold order.
 
     Raises:
         ConflictingEventError, UnknownReferenceError, InconsistentEventError,
@@ -305,6 +317,22 @@ def prepare(events: Iterable[Record], as_of: date, known_at: datetime | None) ->
     versions = resolve(list(unique.values()), known_at)
     if versions.problems:
         raise versions.problems[0]
+    contents = sorted(versions.contents, key=_FOLD_ORDER)
+    builder = _builder(unique, versions, as_of, known_at)
+    horizon = horizon_of(e for e in unique.values() if known_at is None or e.recorded <= known_at)
+    if plan and horizon.through is not None and horizon.projects(as_of):
+        at_horizon = _builder(dict(unique), versions, horizon.through, known_at)
+        for content in contents:
+            if content.effective > horizon.through:
+                break
+            at_horizon.fold(content)
+        horizon = attrs.evolve(horizon, projection=projection_plan(at_horizon.freeze(), contents))
+    builder.horizon = horizon
+    return builder, contents
+
+
+def _builder(unique: dict[str, AnyEvent], versions: Any, as_of: date, known_at: datetime | None) -> Builder:
+    """A builder for the empty state on ``as_of`` holding the input events and their revisions."""
     builder = Builder(NegotiationState.empty(as_of, known_at=known_at))
     builder.adopt("log", unique)
     for event in versions.revisers:
@@ -313,7 +341,7 @@ def prepare(events: Iterable[Record], as_of: date, known_at: datetime | None) ->
         revised_by[target] = (*revised_by.get(target, ()), event.event_id)
     builder.corrected_by = versions.revisions
     builder.defined = definitions(versions.contents)
-    return builder, sorted(versions.contents, key=_FOLD_ORDER)
+    return builder
 
 
 def _refers_ahead(state: NegotiationState, event: AnyEvent) -> bool:
@@ -353,8 +381,11 @@ def apply(state: NegotiationState, event: AnyEvent) -> NegotiationState:
     revision = isinstance(event, (EventCorrected, EventRetracted))
     if visible and not revision and event.event_id not in state.revised_by:
         in_order = state.last_applied is None or event.sort_key > state.last_applied
-        if (in_order or event.effective > state.as_of) and not _refers_ahead(state, event):
+        horizon = advance_horizon(state.horizon, event)
+        if (in_order or event.effective > state.as_of) and not _refers_ahead(state, event) \
+                and not horizon.projects(state.as_of):
             builder.register(event)
             builder.fold(event)  # type: ignore[arg-type]
+            builder.horizon = horizon
             return builder.freeze()
     return replay([*state.log.values(), event], as_of=state.as_of, known_at=state.known_at)

@@ -50,7 +50,8 @@ def _tariffs(state: NegotiationState) -> list[str]:
     for imposer, target in pairs:
         found = state.breakdown(imposer, target)
         total = found.summary() if found.missing else _pct(found.additional)
-        lines.append(f"  {imposer} on goods of {target}: {total} on all goods")
+        mark = " (PROJECTION: after the log's horizon)" if state.projected else ""
+        lines.append(f"  {imposer} on goods of {target}: {total} on all goods{mark}")
         lines.extend(_layer(c.layer, state.revisions, c, target) for c in found.contributions)
         product_layers = [layer for layer in state.tariff_layers(imposer, target) if not layer.scope.all_goods]
         if product_layers:
@@ -157,7 +158,7 @@ def render_text(state: NegotiationState) -> str:
         render to equal text.
     """
     known = "as known now" if state.known_at is None else f"as known at {state.known_at.isoformat()}"
-    lines = [f"Negotiation state on {state.as_of} ({known})", f"digest {state.digest}", ""]
+    lines = [f"Negotiation state on {state.as_of} ({known})", f"digest {state.digest}", *horizon_lines(state), ""]
     lines += _tariffs(state)
     lines += _rules_data(state)
     accords = [line for _, a in sorted(state.accords.items()) for line in _accord(state, a)]
@@ -192,6 +193,25 @@ def render_text(state: NegotiationState) -> str:
     return "\n".join(lines) + "\n"
 
 
+def horizon_lines(state: NegotiationState) -> list[str]:
+    """How far the log's knowledge reaches; for a date past it, a PROJECTION mark and the rules it rests on."""
+    horizon = state.horizon
+    if horizon.through is None:
+        return []
+    reviewed = ""
+    if horizon.reviewed_through is not None:
+        reviewed = f"; sources reviewed through {horizon.reviewed_through} on {horizon.reviewed_on} [{horizon.review_event_id}]"
+    last = horizon.last_recorded.isoformat().replace("+00:00", "Z") if horizon.last_recorded else "never"
+    lines = [f"horizon {horizon.through} (last recorded {last}{reviewed})"]
+    if state.projected:
+        lines.append(f"PROJECTION: {state.as_of} is after the log's horizon ({horizon.through}): every figure below "
+                     "rests on the clock rules the log holds, with no later fact known")
+        lines.extend(f"  {day}: {words}" for day, words in horizon.projection)
+        if not horizon.projection:
+            lines.append("  no clock rule or scheduled fact takes effect after the horizon")
+    return lines
+
+
 def render_changes(found: Sequence[Change]) -> str:
     """One line per change: day, kind, subject, before -> after, and its causes."""
     lines = [
@@ -203,8 +223,8 @@ def render_changes(found: Sequence[Change]) -> str:
 
 
 def render_explanation(explanation: Explanation) -> str:
-    """The question, the answer, then each reason with its event and source."""
-    lines = [explanation.question, f"  = {explanation.answer}"]
+    """The question, the answer and its caveats, then each reason with its event and source."""
+    lines = [explanation.question, f"  = {explanation.answer}", *(f"  ! {c}" for c in explanation.caveats)]
     for reason in explanation.reasons:
         event = f" [{reason.event_id}]" if reason.event_id else ""
         revised = f" (corrected by {reason.revision})" if reason.revision else ""

@@ -46,7 +46,8 @@ class TariffRow(TypedDict):
     its contribution (0 where it yields, is exempt or replaced); their sum
     is ``total``. ``base`` is the base rate used (given or recorded), or
     ``None`` if unknown; ``duty`` is ``base + total``, or ``None`` without
-    a base.
+    a base. ``projected`` is ``True`` on a day after the log's horizon: the
+    figures rest on the clock rules the log holds, not on a known fact.
     """
 
     date: date
@@ -56,6 +57,7 @@ class TariffRow(TypedDict):
     total: Decimal
     base: Decimal | None
     duty: Decimal | None
+    projected: bool
     layers: dict[str, Decimal]
 
 
@@ -148,6 +150,7 @@ def tariff_row(
         "total": total,
         "base": found.base,
         "duty": None if found.base is None else found.base + total,
+        "projected": state.projected,
         "layers": {layer_label(c.layer, target): c.amount or Decimal(0) for c in found.contributions},
     }
 
@@ -178,8 +181,9 @@ def tariff_series(
     Returns:
         One :class:`TariffRow` per day: ``{"date": date, "imposer": str,
         "target": str, "product": str | None, "total": Decimal, "base":
-        Decimal | None, "duty": Decimal | None, "layers": {label:
-        Decimal}}``, rates in percent, layers labelled by :func:`layer_label`.
+        Decimal | None, "duty": Decimal | None, "projected": bool,
+        "layers": {label: Decimal}}``, rates in percent, layers labelled by
+        :func:`layer_label`.
 
     Raises:
         As :func:`negotiation.timeline`; QueryError for bad codes, and as
@@ -195,7 +199,7 @@ def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
 
     Returns:
         One dict per row with the keys ``date``, ``imposer``, ``target``,
-        ``product``, ``total``, ``base``, ``duty``, then every layer label
+        ``product``, ``total``, ``base``, ``duty``, ``projected``, then every layer label
         found in any row, sorted; a layer absent on a day is ``Decimal(0)``,
         so the layer columns add up to ``total`` (percent, over the base).
     """
@@ -210,6 +214,7 @@ def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
             "total": row["total"],
             "base": row["base"],
             "duty": row["duty"],
+            "projected": row["projected"],
             **{label: row["layers"].get(label, Decimal(0)) for label in labels},
         }
         for row in rows

@@ -19,6 +19,7 @@ from attrs import field, frozen
 
 from events import (
     Amount,
+    measure_covers,
     AnyEvent,
     Combination,
     Commitment,
@@ -52,7 +53,9 @@ __all__ = [
     "Ledger",
     "LedgerView",
     "NegotiationState",
+    "Horizon",
     "Quota",
+    "Ruling",
     "Talks",
     "TalksStatus",
     "TariffLayer",
@@ -194,6 +197,7 @@ class TariffLayer:
         yields_to: Measures that take precedence on the products they cover.
         quota: The in-quota rate under a tariff-rate quota, or ``None``
             (``applied_rate`` is then the out-of-quota rate).
+        ends: The statutory end (the first day it no longer applies), or ``None``.
     """
 
     imposer: str
@@ -211,6 +215,7 @@ class TariffLayer:
     exempt_parties: tuple[str, ...] = ()
     yields_to: tuple[str, ...] = ()
     quota: TariffQuota | None = None
+    ends: date | None = None
 
     @property
     def key(self) -> LayerKey:
@@ -455,6 +460,71 @@ class Bloc:
 
 
 @frozen(kw_only=True)
+class Ruling:
+    """A court ruling on measures, as of the state's date.
+
+    Attributes:
+        ruling_id: Its id in the log.
+        court: The court.
+        case: The case name and number.
+        holding: What it held.
+        imposer: Whose measures (alpha-3).
+        measures: The measures it affects (a name covers its sub-measures).
+        unlawful: Whether it holds them unlawful.
+        relief_for_all: ``False`` where only the named plaintiffs get relief.
+        refunds: Whether it orders refunds of the duties paid under them.
+        decided: The day of the ruling (its ``effective``).
+        event_id: The ``RulingIssued`` event.
+    """
+
+    ruling_id: str
+    court: str
+    case: str
+    holding: str
+    imposer: str
+    measures: tuple[str, ...]
+    unlawful: bool
+    relief_for_all: bool
+    refunds: bool
+    decided: date
+    event_id: str
+
+    def affects(self, imposer: str, measure: str) -> bool:
+        """Whether the ruling is about ``imposer``'s ``measure``."""
+        return imposer == self.imposer and any(measure_covers(name, measure) for name in self.measures)
+
+
+@frozen(kw_only=True)
+class Horizon:
+    """How far the log's knowledge reaches, and what a state past it rests on.
+
+    Attributes:
+        through: The last day the log knows the world: the later of the
+            reviewed-through date and the last day (UTC) a fact was recorded
+            (as known at the state's ``known_at``); ``None`` for an empty log.
+        last_recorded: The latest instant any event was recorded.
+        reviewed_through: From the latest ``LogReviewed``, or ``None``.
+        reviewed_on: The day of that review, or ``None``.
+        review_event_id: That ``LogReviewed`` event, or ``None``.
+        projection: For a state after ``through``: each clock rule (and
+            each fact scheduled in the log) that takes effect after
+            ``through`` up to the state's date, as ``(day, words)``; what
+            the state rests on beyond what the log knows.
+    """
+
+    through: date | None
+    last_recorded: datetime | None
+    reviewed_through: date | None = None
+    reviewed_on: date | None = None
+    review_event_id: str | None = None
+    projection: tuple[tuple[date, str], ...] = ()
+
+    def projects(self, day: date) -> bool:
+        """Whether ``day`` is after the horizon (a projection of the log's clock rules)."""
+        return self.through is not None and day > self.through
+
+
+@frozen(kw_only=True)
 class NegotiationState:
     """The negotiation as of one date (valid time), as known at one instant.
 
@@ -474,6 +544,9 @@ class NegotiationState:
         quotas: Tariff-rate quotas by id.
         instruments: Threats, deals, orders and regulations by id.
         blocs: Blocs by code, with their members.
+        rulings: Court rulings by id.
+        horizon: How far the log's knowledge reaches (:class:`Horizon`);
+            not part of equality or the digest.
         events: Every fact the state rests on, by id, in its current version.
         scheduled: Events recorded by the end of ``as_of`` (UTC; and by
             ``known_at``, inclusive) but effective after ``as_of``, by id.
@@ -501,12 +574,14 @@ class NegotiationState:
     quotas: Mapping[str, Quota] = field(factory=dict, converter=_readonly)
     instruments: Mapping[str, Instrument] = field(factory=dict, converter=_readonly)
     blocs: Mapping[str, Bloc] = field(factory=dict, converter=_readonly)
+    rulings: Mapping[str, Ruling] = field(factory=dict, converter=_readonly)
     events: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
     scheduled: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly)
     revisions: Mapping[str, str] = field(factory=dict, converter=_readonly)
     log: Mapping[str, AnyEvent] = field(factory=dict, converter=_readonly, eq=False)
     revised_by: Mapping[str, tuple[str, ...]] = field(factory=dict, converter=_readonly, eq=False)
     last_applied: tuple[date, datetime, str] | None = field(default=None, eq=False)
+    horizon: Horizon = field(factory=lambda: Horizon(through=None, last_recorded=None), eq=False)
 
     @classmethod
     def empty(cls, as_of: date, *, known_at: datetime | None = None) -> NegotiationState:
@@ -621,6 +696,16 @@ class NegotiationState:
             InconsistentEventError: as :meth:`tariff_rate`.
         """
         return self.breakdown(imposer, target, product, base=base, quota=quota).duty
+
+    @property
+    def projected(self) -> bool:
+        """Whether the state's date is after the log's horizon: a projection of its clock rules."""
+        return self.horizon.projects(self.as_of)
+
+    def rulings_on(self, layer: TariffLayer) -> tuple[Ruling, ...]:
+        """The rulings the state holds on ``layer``'s measure, in order of decision."""
+        found = [r for r in self.rulings.values() if r.affects(layer.imposer, layer.measure)]
+        return tuple(sorted(found, key=lambda r: (r.decided, r.ruling_id)))
 
     def days_remaining(self, accord_id: str) -> int | None:
         """Days from ``as_of`` to the accord's deadline, never negative.

@@ -249,6 +249,8 @@ def layer_terms(layer: TariffLayer) -> str:
         terms.append("not on goods of " + ", ".join(layer.exempt_parties))
     if layer.yields_to:
         terms.append("yields to " + ", ".join(layer.yields_to))
+    if layer.ends is not None:
+        terms.append(f"ends {layer.ends} (statutory limit)")
     return "; ".join(terms)
 
 

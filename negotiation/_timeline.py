@@ -7,12 +7,14 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+import attrs
 from attrs import frozen
 
 from events import AnyEvent, Record, TariffChanged
 
 from ._errors import QueryError
 from ._fold import check_day, check_progress, check_query, prepare, slices
+from ._horizon import projection_plan
 from ._state import LedgerView, NegotiationState, TariffLayer
 from ._tariffs import layer_terms
 
@@ -85,23 +87,36 @@ def timeline(
         if progress is not None:
             progress(0, 0)
         return iter(())
-    builder, contents = prepare(events, days[0], known_at)
+    builder, contents = prepare(events, days[0], known_at, plan=False)
     announced = sorted(contents, key=_ANNOUNCED)
+    through = builder.horizon.through
+    plan_due = through is not None and days[-1] > through
+    if plan_due and through is not None and through < days[0]:
+        builder.as_of = through  # nothing folded yet: start on the horizon's day to take the plan there
+    cursor = {"due": 0, "announce": 0}
+
+    def move_to(day: date) -> None:
+        builder.advance(day)
+        while cursor["due"] < len(contents) and contents[cursor["due"]].effective <= day:
+            builder.fold(contents[cursor["due"]])
+            cursor["due"] += 1
+        end_of_day = datetime.combine(day + ONE_DAY, time(), UTC)
+        while cursor["announce"] < len(announced) and announced[cursor["announce"]].recorded < end_of_day:
+            content = announced[cursor["announce"]]
+            cursor["announce"] += 1
+            if content.effective > day:
+                builder.schedule(content)
 
     def states() -> Iterator[tuple[date, NegotiationState]]:
-        due = announce = 0
+        nonlocal plan_due
         for begin, stop in slices(len(days), progress):
             for day in days[begin:stop]:
-                builder.advance(day)
-                while due < len(contents) and contents[due].effective <= day:
-                    builder.fold(contents[due])
-                    due += 1
-                end_of_day = datetime.combine(day + ONE_DAY, time(), UTC)
-                while announce < len(announced) and announced[announce].recorded < end_of_day:
-                    content = announced[announce]
-                    announce += 1
-                    if content.effective > day:
-                        builder.schedule(content)
+                if plan_due and through is not None and day > through:
+                    move_to(through)  # the horizon's own state, once, to list what lies past it
+                    plan = projection_plan(builder.freeze(), contents)
+                    builder.horizon = attrs.evolve(builder.horizon, projection=plan)
+                    plan_due = False
+                move_to(day)
                 yield day, builder.freeze()
 
     return states()
@@ -148,12 +163,16 @@ def _layer_words(layer: TariffLayer | None) -> str | None:
     return words if terms == f"adds {layer.applied_rate}" else f"{words} ({terms})"
 
 
-def _layer_cause(previous: TariffLayer | None, current: TariffLayer | None, new: Sequence[AnyEvent]) -> str:
+def _layer_cause(previous: TariffLayer | None, current: TariffLayer | None, new: Sequence[AnyEvent], day: date) -> str:
     if current is not None and (previous is None or previous.event_id != current.event_id):
         return current.event_id
     if current is None and previous is not None:
         removing = [e.event_id for e in new if isinstance(e, TariffChanged) and e.layer_key == previous.key]
-        return removing[-1] if removing else f"retraction or correction of {previous.event_id}"
+        if removing:
+            return removing[-1]
+        if previous.ends is not None and previous.ends <= day:
+            return f"clock: statutory limit reached ({previous.ends})"
+        return f"retraction or correction of {previous.event_id}"
     return "clock: suspension ended"
 
 
@@ -168,7 +187,7 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
         before, after = previous.layers.get(key), current.layers.get(key)
         if _layer_words(before) == _layer_words(after):
             continue
-        cause = _layer_cause(before, after, new)
+        cause = _layer_cause(before, after, new, day)
         imposer, target, measure, scope = key
         found.append(Change(
             day=day, kind=ChangeKind.TARIFF_LAYER, subject=f"{imposer} on {target} {measure}, {scope}",

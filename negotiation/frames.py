@@ -88,6 +88,10 @@ def _rates(rates: Rates) -> _Column:
     raise QueryError("rates", rates, "'decimal' or 'float'")
 
 
+def _flags(values: Sequence[Any]) -> pd.Series:
+    return pd.Series(values, dtype="bool")
+
+
 _PAIR: dict[str, _Column] = {"date": _dates, "imposer": _category, "target": _category, "product": _text}
 
 
@@ -113,7 +117,8 @@ def tariff_frame(
     Columns: ``date`` (datetime64[ns]), ``imposer`` and ``target``
     (category), ``product`` (string, ``<NA>`` for all goods), ``total``
     (the additional duty over the base), ``base`` and ``duty`` (``None``,
-    or NaN with floats, where no base is given or recorded), then each
+    or NaN with floats, where no base is given or recorded), ``projected``
+    (bool: the day is after the log's horizon), then each
     layer's label (see :func:`negotiation.tariff_table`) with its
     contribution, 0 on days it was not in force or counted nothing; rates
     in percent, ``Decimal`` or, with ``rates="float"``, ``float64``. The
@@ -126,7 +131,7 @@ def tariff_frame(
     rate = _rates(rates)
     table = tariff_table(tariff_series(events, start, end, imposer=imposer, target=target, product=product,
                                        known_at=known_at, base=base, quota=quota))
-    fixed = {**_PAIR, "total": rate, "base": rate, "duty": rate}
+    fixed = {**_PAIR, "total": rate, "base": rate, "duty": rate, "projected": _flags}
     labels = [name for name in (table[0] if table else {}) if name not in fixed]
     return _frame(table, {**fixed, **dict.fromkeys(labels, rate)})
 

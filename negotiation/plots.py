@@ -82,7 +82,9 @@ def draw_tariffs(
     :func:`negotiation.accord_series`) whose status is ``"active"`` are
     shaded, one colour per accord; ``talks`` (from
     :func:`negotiation.talks_rows`) within the rows' dates are grey bands
-    with their venue. Rates are drawn as floats (display only).
+    with their venue. Days after the log's horizon (``projected`` rows) are
+    hatched and labelled as a projection. Rates are drawn as floats
+    (display only).
 
     Returns:
         ``ax``, for chaining.
@@ -132,6 +134,11 @@ def draw_tariffs(
         ax.text(_x(max(start, first)), 0.98, f" talks: {_short_venue(meeting['venue'])}", transform=ax.get_xaxis_transform(),
                 rotation=90, va="top", ha="right", fontsize=7, color="0.25",
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+
+    projected = [row["date"] for row in rows if row["projected"]]
+    if projected:
+        ax.axvspan(_x(projected[0]), edges[-1], facecolor="none", hatch="//", edgecolor="0.6", linewidth=0, zorder=0.2,
+                   label=f"projection: after the log's horizon ({projected[0] - _ONE_DAY})")
 
     ax.xaxis_date()
     locator = AutoDateLocator()

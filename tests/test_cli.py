@@ -123,7 +123,7 @@ def test_bad_log_exit_1_without_traceback(tmp_path):
 
 
 def test_json_digest_reproducible_from_output(capsys, seeds_dir):
-    """The printed digest is the SHA-256 of the printed JSON without known_at and digest."""
+    """The printed digest is the SHA-256 of the printed JSON without known_at, horizon and digest."""
     import hashlib
 
     _, out, _ = run(capsys, "replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-06-09",
@@ -131,6 +131,7 @@ def test_json_digest_reproducible_from_output(capsys, seeds_dir):
     data = json.loads(out)
     printed = data.pop("digest")
     data.pop("known_at")
+    data.pop("horizon")
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert printed == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -139,8 +140,8 @@ def test_timeline_csv_one_row_per_day(capsys, seeds_dir):
     """CSV: a header, then one row per day (both dates inclusive), the ISO date first."""
     code, out, _ = run(capsys, "timeline", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-08",
                        "--to", "2025-04-10", "--imposer", "USA", "--target", "CHN", "--format", "csv")
-    assert (0, ["date,total,base,duty,IEEPA-fentanyl,IEEPA-reciprocal", "2025-04-08,30,,,20,10",
-                "2025-04-09,104,,,20,84", "2025-04-10,145,,,20,125"]) == (code, out.splitlines())
+    assert (0, ["date,total,base,duty,projected,IEEPA-fentanyl,IEEPA-reciprocal", "2025-04-08,30,,,False,20,10",
+                "2025-04-09,104,,,False,20,84", "2025-04-10,145,,,False,20,125"]) == (code, out.splitlines())
 
 
 def test_timeline_product_and_known_at(capsys, seeds_dir):

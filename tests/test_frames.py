@@ -32,7 +32,7 @@ def test_tariff_frame_dtypes_and_values(us_china):
     """Dates datetime64, parties categorical, exact Decimal rates: 145 on 2025-04-10, 30 on 2025-05-14."""
     df = frames.tariff_frame(us_china, date(2025, 1, 1), date(2025, 12, 31), imposer="USA", target="CHN")
     assert {"date": "datetime64[ns]", "imposer": "category", "target": "category", "product": "string",
-            "total": "object", "base": "object", "duty": "object", "IEEPA-fentanyl": "object", "IEEPA-reciprocal": "object"} == {
+            "total": "object", "base": "object", "duty": "object", "projected": "bool", "IEEPA-fentanyl": "object", "IEEPA-reciprocal": "object"} == {
         name: str(dtype) for name, dtype in df.dtypes.items()
     }
     totals = df.set_index("date")["total"]
@@ -48,7 +48,8 @@ def test_tariff_frame_floats_when_asked(us_china):
     df = frames.tariff_frame(
         us_china, date(2025, 4, 11), date(2025, 4, 12), imposer="CHN", target="USA", product="120190", rates="float"
     )
-    assert {"float64"} == {str(df[name].dtype) for name in df.columns if name not in ("date", "imposer", "target", "product")}
+    assert {"float64"} == {str(df[name].dtype) for name in df.columns
+                           if name not in ("date", "imposer", "target", "product", "projected")}
     assert ([94.0, 135.0], ["120190", "120190"]) == (df["total"].tolist(), df["product"].tolist())
 
 

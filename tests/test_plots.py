@@ -38,12 +38,14 @@ def test_figure_draws_the_spike_the_drop_and_the_step(us_on_china_2025):
     ]
 
 
-def test_figure_labels_layers_accords_and_talks(us_on_china_2025):
-    """Legend: both layers, the total and both accords' windows; the five rounds of talks named; a titled, labelled axis."""
+def test_figure_labels_layers_accords_and_talks(us_on_china_2025, us_china):
+    """Legend: both layers, the total, both accords' windows and any projection; the five rounds of talks named; a titled, labelled axis."""
     (ax,) = us_on_china_2025.axes
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    through = negotiation.replay(us_china, as_of=date(2025, 12, 31)).horizon.through
+    projection = [f"projection: after the log's horizon ({through})"] if through < date(2025, 12, 31) else []
     assert ["IEEPA-fentanyl", "IEEPA-reciprocal", "total", "accord window: geneva-2025",
-            "accord window: kuala-lumpur-2025"] == legend
+            "accord window: kuala-lumpur-2025", *projection] == legend
     talks = [text.get_text().strip() for text in ax.texts if "talks" in text.get_text()]
     assert ["talks: Geneva", "talks: London", "talks: Stockholm", "talks: Madrid", "talks: Kuala Lumpur"] == talks
     assert ("USA tariff on goods of CHN (all goods), 2025-01-01 to 2025-12-31", "additional duty over the base (MFN), ad valorem percent") == (

@@ -59,7 +59,7 @@ def test_tariff_table_one_column_per_layer(us_china):
     rows = negotiation.tariff_series(us_china, date(2025, 3, 3), date(2025, 4, 10), imposer="USA", target="CHN")
     table = negotiation.tariff_table(rows)
     first, last = table[0], table[-1]
-    assert ["date", "imposer", "target", "product", "total", "base", "duty", "IEEPA-fentanyl",
+    assert ["date", "imposer", "target", "product", "total", "base", "duty", "projected", "IEEPA-fentanyl",
             "IEEPA-reciprocal"] == list(first)
     assert (date(2025, 3, 3), Decimal(10), Decimal(10), Decimal(0)) == (
         first["date"], first["total"], first["IEEPA-fentanyl"], first["IEEPA-reciprocal"]

@@ -228,7 +228,7 @@ def test_tariff_series_rows(us_china):
     rows = negotiation.tariff_series(us_china, D("2025-05-13"), D("2025-05-14"), imposer="USA", target="CHN")
     assert [
         {"date": D("2025-05-13"), "imposer": "USA", "target": "CHN", "product": None, "total": Decimal(145),
-         "base": None, "duty": None, "layers": {"IEEPA-fentanyl": Decimal(20), "IEEPA-reciprocal": Decimal(125)}},
+         "base": None, "duty": None, "projected": False, "layers": {"IEEPA-fentanyl": Decimal(20), "IEEPA-reciprocal": Decimal(125)}},
         {"date": D("2025-05-14"), "imposer": "USA", "target": "CHN", "product": None, "total": Decimal(30),
-         "base": None, "duty": None, "layers": {"IEEPA-fentanyl": Decimal(20), "IEEPA-reciprocal": Decimal(10)}},
+         "base": None, "duty": None, "projected": False, "layers": {"IEEPA-fentanyl": Decimal(20), "IEEPA-reciprocal": Decimal(10)}},
     ] == rows
