@@ -3,7 +3,7 @@
 Import what you need from here; the ``_private`` modules may change::
 
     import events
-    log = events.read_jsonl("seeds/us-china-2025.jsonl")
+    log = events.read_jsonl("seeds/us-china.jsonl")
     store = events.open_store("my-log.sqlite")    # or my-log.jsonl
     store.append(log, expected_version=store.version)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import events
 import negotiation
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china-2025.jsonl"
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china.jsonl"
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ import events
 import negotiation
 from negotiation import frames
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china-2025.jsonl"
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china.jsonl"
 START, END = date(2025, 1, 1), date(2025, 12, 31)
 
 

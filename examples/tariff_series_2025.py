@@ -30,7 +30,7 @@ import events
 import negotiation
 from negotiation import plots
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china-2025.jsonl"
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china.jsonl"
 START, END = date(2025, 1, 1), date(2025, 12, 31)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import events
 import negotiation
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china-2025.jsonl"
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china.jsonl"
 DAYS = [date(2025, 4, 5), date(2025, 4, 9), date(2025, 4, 10), date(2025, 5, 14), date(2025, 8, 12), date(2025, 11, 10)]
 
 

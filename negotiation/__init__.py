@@ -3,11 +3,11 @@
 ::
 
     import events, negotiation
-    log = events.read_jsonl("seeds/us-china-2025.jsonl")
+    log = events.read_jsonl("seeds/us-china.jsonl")
     state = negotiation.replay(log, as_of=datetime.date(2025, 6, 9))
     state.tariff_rate("USA", "CHN")          # Decimal('30'): additional duties over the base
     state.days_remaining("geneva-2025")      # 64
-    uk = negotiation.replay(events.read_jsonl("seeds/us-uk-2025.jsonl"), as_of=datetime.date(2025, 7, 1))
+    uk = negotiation.replay(events.read_jsonl("seeds/us-uk.jsonl"), as_of=datetime.date(2025, 7, 1))
     uk.duty("USA", "GBR", "870323", quota="in")   # Decimal('10'): base 2.5 + Section 232 at 7.5
 """
 

@@ -174,7 +174,7 @@ def tariff_series(
     side of a tariff-rate quota.
 
     One forward :func:`negotiation.timeline`, not a replay per day. For
-    ``seeds/us-china-2025.jsonl``, USA on CHN: 145 on 2025-04-10
+    ``seeds/us-china.jsonl``, USA on CHN: 145 on 2025-04-10
     (IEEPA-fentanyl 20 + IEEPA-reciprocal 125), 30 on 2025-05-14, 20 from
     2025-11-10.
 
@@ -224,7 +224,7 @@ def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
 def accord_rows(state: NegotiationState, accord_id: str | None = None) -> list[AccordRow]:
     """Each accord in the state (or only ``accord_id``, if the state has it) on the state's date, by id.
 
-    For ``seeds/us-china-2025.jsonl`` on 2025-06-09: ``geneva-2025``, active,
+    For ``seeds/us-china.jsonl`` on 2025-06-09: ``geneva-2025``, active,
     deadline 2025-08-12, 64 days remaining.
     """
     return [
@@ -286,7 +286,7 @@ def talks_rows(state: NegotiationState) -> list[TalksRow]:
 def licence_rows(state: NegotiationState) -> list[LicenceRow]:
     """Every export-licence approval effective by the state's date (as known at its ``known_at``), in fold order.
 
-    For ``seeds/us-china-2025.jsonl`` from 2025-06-07: China's rare-earth
+    For ``seeds/us-china.jsonl`` from 2025-06-07: China's rare-earth
     approvals, ``items`` ``("rare earths",)``, ``count`` ``None`` (not disclosed).
     """
     return [
@@ -305,7 +305,7 @@ def licence_rows(state: NegotiationState) -> list[LicenceRow]:
 def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
     """Every trade data release the state rests on (not only the latest per reporter), in fold order.
 
-    For ``seeds/us-china-2025.jsonl``: China's May 2025 figures, released
+    For ``seeds/us-china.jsonl``: China's May 2025 figures, released
     2025-06-09, exports +4.8 and imports -3.4 percent year on year.
     """
     releases = sorted(

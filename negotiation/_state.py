@@ -687,7 +687,7 @@ class NegotiationState:
         """The total ad valorem duty, percent: the base plus :meth:`tariff_rate`.
 
         Example: a UK passenger car (HS 870323) on 2025-07-01, base 2.5
-        (recorded in ``seeds/us-uk-2025.jsonl``): 10 in quota (Section 232
+        (recorded in ``seeds/us-uk.jsonl``): 10 in quota (Section 232
         at 7.5; the reciprocal 10 yields to Section 232), 27.5 out of quota.
 
         Raises:

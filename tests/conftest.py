@@ -42,7 +42,7 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def us_china() -> tuple[events.AnyEvent, ...]:
     """The 2025 US–China timeline seed log."""
-    return events.read_jsonl(SEEDS / "us-china-2025.jsonl")
+    return events.read_jsonl(SEEDS / "us-china.jsonl")
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ def run(capsys, *argv):
 
 def test_replay_text_shows_rates_accord_and_talks(capsys, seeds_dir):
     """The README's promise: 30 % with its layers, the accord's deadline and days, London talks."""
-    code, out, err = run(capsys, "replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-06-09")
+    code, out, err = run(capsys, "replay", str(seeds_dir / "us-china.jsonl"), "--as-of", "2025-06-09")
     assert (0, "") == (code, err)
     words = " ".join(out.split())
     for expected in (
@@ -36,7 +36,7 @@ def test_replay_text_shows_rates_accord_and_talks(capsys, seeds_dir):
 
 def test_replay_known_at_lists_scheduled(capsys, seeds_dir):
     """Known at 2025-05-13T12:00Z, the cut of 05-14 prints on one line with 'scheduled' and its date."""
-    code, out, _ = run(capsys, "replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-05-13",
+    code, out, _ = run(capsys, "replay", str(seeds_dir / "us-china.jsonl"), "--as-of", "2025-05-13",
                        "--known-at", "2025-05-13T12:00Z")
     lines = [line for line in out.splitlines() if "us-ieepa-reciprocal-geneva" in line]
     assert (0, True) == (code, "USA on goods of CHN: 145 %" in out)
@@ -45,7 +45,7 @@ def test_replay_known_at_lists_scheduled(capsys, seeds_dir):
 
 def test_replay_json_is_stable_and_parsable(capsys, seeds_dir):
     """JSON output parses, holds the totals, and is byte-identical across runs."""
-    args = ("replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-04-10", "--format", "json")
+    args = ("replay", str(seeds_dir / "us-china.jsonl"), "--as-of", "2025-04-10", "--format", "json")
     _, first, _ = run(capsys, *args)
     _, second, _ = run(capsys, *args)
     data = json.loads(first)
@@ -82,7 +82,7 @@ def test_validate_reports_dangling_references_with_lines(capsys, tmp_path, seeds
 
 def test_validate_good_log(capsys, seeds_dir):
     """A sound seed validates with exit 0."""
-    code, out, _ = run(capsys, "validate", str(seeds_dir / "us-china-2025.jsonl"))
+    code, out, _ = run(capsys, "validate", str(seeds_dir / "us-china.jsonl"))
     assert (0, True) == (code, "50 events, valid" in out)
 
 
@@ -126,7 +126,7 @@ def test_json_digest_reproducible_from_output(capsys, seeds_dir):
     """The printed digest is the SHA-256 of the printed JSON without known_at, horizon and digest."""
     import hashlib
 
-    _, out, _ = run(capsys, "replay", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-06-09",
+    _, out, _ = run(capsys, "replay", str(seeds_dir / "us-china.jsonl"), "--as-of", "2025-06-09",
                     "--known-at", "2025-06-09T12:00Z", "--format", "json")
     data = json.loads(out)
     printed = data.pop("digest")
@@ -138,7 +138,7 @@ def test_json_digest_reproducible_from_output(capsys, seeds_dir):
 
 def test_timeline_csv_one_row_per_day(capsys, seeds_dir):
     """CSV: a header, then one row per day (both dates inclusive), the ISO date first."""
-    code, out, _ = run(capsys, "timeline", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-08",
+    code, out, _ = run(capsys, "timeline", str(seeds_dir / "us-china.jsonl"), "--from", "2025-04-08",
                        "--to", "2025-04-10", "--imposer", "USA", "--target", "CHN", "--format", "csv")
     assert (0, ["date,total,base,duty,projected,IEEPA-fentanyl,IEEPA-reciprocal", "2025-04-08,30,,,False,20,10",
                 "2025-04-09,104,,,False,20,84", "2025-04-10,145,,,False,20,125"]) == (code, out.splitlines())
@@ -146,7 +146,7 @@ def test_timeline_csv_one_row_per_day(capsys, seeds_dir):
 
 def test_timeline_product_and_known_at(capsys, seeds_dir):
     """Soybeans as known at 2025-04-09: the 84 % of 04-10 was known, the 125 % of 04-12 not yet."""
-    code, out, _ = run(capsys, "timeline", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-10",
+    code, out, _ = run(capsys, "timeline", str(seeds_dir / "us-china.jsonl"), "--from", "2025-04-10",
                        "--to", "2025-04-12", "--imposer", "CHN", "--target", "USA", "--product", "120190",
                        "--known-at", "2025-04-09T12:00Z", "--format", "json")
     rows = json.loads(out)
@@ -155,14 +155,14 @@ def test_timeline_product_and_known_at(capsys, seeds_dir):
 
 def test_diff_lists_changes_with_causes(capsys, seeds_dir):
     """diff D1 D2 lists the changes after D1 up to D2, each with its event."""
-    code, out, _ = run(capsys, "diff", str(seeds_dir / "us-china-2025.jsonl"), "2025-11-09", "2025-11-10")
+    code, out, _ = run(capsys, "diff", str(seeds_dir / "us-china.jsonl"), "2025-11-09", "2025-11-10")
     assert 0 == code
     assert "2025-11-10  tariff total    USA on CHN, all goods: 30 -> 20  [us-ieepa-fentanyl-2025-11" in out
 
 
 def test_explain_command(capsys, seeds_dir):
     """explain prints the total, each layer's event and its source."""
-    code, out, _ = run(capsys, "explain", str(seeds_dir / "us-china-2025.jsonl"), "--as-of", "2025-04-10",
+    code, out, _ = run(capsys, "explain", str(seeds_dir / "us-china.jsonl"), "--as-of", "2025-04-10",
                        "--imposer", "USA", "--target", "CHN")
     assert (0, True, True) == (code, "= 145" in out, "[us-ieepa-reciprocal-125]" in out)
 
@@ -186,7 +186,7 @@ def test_new_commands_usage_errors(capsys, seeds_dir, argv):
 
 def test_closed_pipe_is_quiet(seeds_dir):
     """Piping into a reader that stops early (like ``head``) gives no traceback."""
-    command = [sys.executable, "-m", "negotiation", "timeline", str(seeds_dir / "us-china-2025.jsonl"),
+    command = [sys.executable, "-m", "negotiation", "timeline", str(seeds_dir / "us-china.jsonl"),
                "--from", "2000-01-01", "--to", "2030-12-31"]  # > 64 KiB: more than a pipe holds
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         process.stdout.readline()

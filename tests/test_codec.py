@@ -20,7 +20,7 @@ def test_seed_round_trip_is_byte_exact(tmp_path, seeds_dir, us_china):
     """Reading a seed log and writing it again gives the same bytes."""
     out = tmp_path / "copy.jsonl"
     events.write_jsonl(out, us_china)
-    assert (seeds_dir / "us-china-2025.jsonl").read_bytes() == out.read_bytes()
+    assert (seeds_dir / "us-china.jsonl").read_bytes() == out.read_bytes()
 
 
 def test_dict_round_trip(us_china):

@@ -12,12 +12,12 @@ import negotiation
 from negotiation._cli import main
 
 D = Decimal
-DEALS = ("us-eu-2025.jsonl", "us-japan-2025.jsonl", "us-uk-2025.jsonl")
+DEALS = ("us-eu.jsonl", "us-japan.jsonl", "us-uk.jsonl")
 
 
 @pytest.fixture(scope="module")
 def logs(seeds_dir):
-    return {name.split("-")[1]: events.read_jsonl(seeds_dir / name) for name in DEALS}
+    return {name.split("-")[1].removesuffix(".jsonl"): events.read_jsonl(seeds_dir / name) for name in DEALS}
 
 
 def _on(log, day, known_at=None):
@@ -104,7 +104,7 @@ def test_threats_lapse_and_never_count(logs):
 
 def test_all_seed_logs_together(seeds_dir):
     """The four logs replay together: shared measures are identical and applied once; no problem found."""
-    together = [event for name in (*DEALS, "us-china-2025.jsonl") for event in events.read_jsonl(seeds_dir / name)]
+    together = [event for name in (*DEALS, "us-china.jsonl") for event in events.read_jsonl(seeds_dir / name)]
     assert () == negotiation.find_problems(together)
     state = negotiation.replay(together, as_of=date(2025, 9, 16))
     assert (D(30), D(15), D(10)) == (state.tariff_rate("USA", "CHN"), state.duty("USA", "JPN", "870323"),
@@ -118,7 +118,7 @@ def test_every_deal_event_cites_a_source_with_a_url(logs):
 
 def test_cli_shows_base_contributions_and_reasons(capsys, seeds_dir):
     """replay and explain show the base, each layer's contribution, and why a layer counts zero."""
-    log = str(seeds_dir / "us-eu-2025.jsonl")
+    log = str(seeds_dir / "us-eu.jsonl")
     assert 0 == main(["replay", log, "--as-of", "2025-08-08"])
     text = capsys.readouterr().out
     assert "depends on the base (MFN) rate" in text and "replaced by the IEEPA-reciprocal layer on EUU" in text
@@ -130,6 +130,6 @@ def test_cli_shows_base_contributions_and_reasons(capsys, seeds_dir):
     assert "base (MFN): 2.5; given with the query" in text
     assert "yields to S232-autos (us-eu-autos-15-all-in): counts 0" in text
     assert "base 2.5, adds 12.5" in text
-    assert 0 == main(["explain", str(seeds_dir / "us-uk-2025.jsonl"), "--as-of", "2025-07-01", "--imposer", "USA",
+    assert 0 == main(["explain", str(seeds_dir / "us-uk.jsonl"), "--as-of", "2025-07-01", "--imposer", "USA",
                       "--target", "GBR", "--product", "870323", "--quota", "out"])
     assert "= 25 additional; duty 27.5 with the base 2.5" in capsys.readouterr().out

@@ -74,7 +74,7 @@ def test_draw_tariffs_refuses_no_rows():
 def test_cli_plot_writes_a_png(seeds_dir, tmp_path, capsys):
     """``negotiation plot`` writes a PNG and names it on standard output."""
     out = tmp_path / "us-china.png"
-    code = main(["plot", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-01", "--to", "2025-05-31",
+    code = main(["plot", str(seeds_dir / "us-china.jsonl"), "--from", "2025-04-01", "--to", "2025-05-31",
                  "--imposer", "USA", "--target", "CHN", "--known-at", "2025-05-13T12:00Z", "-o", str(out)])
     assert (0, PNG_MAGIC) == (code, out.read_bytes()[:8])
     assert f"{out}: USA on CHN, 2025-04-01 to 2025-05-31\n" == capsys.readouterr().out
@@ -89,7 +89,7 @@ def test_cli_plot_usage_errors(seeds_dir, tmp_path, monkeypatch, capsys, extra, 
     """A range that ends before it starts, an unknown image type or no output: exit 2, nothing written."""
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exit_:
-        main(["plot", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-01",
+        main(["plot", str(seeds_dir / "us-china.jsonl"), "--from", "2025-04-01",
               "--imposer", "USA", "--target", "CHN", *extra])
     assert (2, []) == (exit_.value.code, list(tmp_path.iterdir()))
     assert message in capsys.readouterr().err
@@ -98,7 +98,7 @@ def test_cli_plot_usage_errors(seeds_dir, tmp_path, monkeypatch, capsys, extra, 
 def test_cli_plot_unwritable_output(seeds_dir, tmp_path, capsys):
     """An output folder that does not exist: exit 1 with the path, no traceback."""
     with pytest.raises(SystemExit) as exit_:
-        main(["plot", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-04-01", "--to", "2025-04-02",
+        main(["plot", str(seeds_dir / "us-china.jsonl"), "--from", "2025-04-01", "--to", "2025-04-02",
               "--imposer", "USA", "--target", "CHN", "-o", str(tmp_path / "missing" / "x.png")])
     err = capsys.readouterr().err
     assert (1, "Traceback" in err) == (exit_.value.code, False)
@@ -110,7 +110,7 @@ def test_cli_plot_without_matplotlib_names_the_extra(seeds_dir, tmp_path):
     code = (
         "import sys; sys.modules['matplotlib'] = None\n"
         "from negotiation._cli import main\n"
-        f"sys.exit(main(['plot', {str(seeds_dir / 'us-china-2025.jsonl')!r}, '--from', '2025-04-01', '--to', "
+        f"sys.exit(main(['plot', {str(seeds_dir / 'us-china.jsonl')!r}, '--from', '2025-04-01', '--to', "
         "'2025-04-02', '--imposer', 'USA', '--target', 'CHN', '-o', 'x.png']))"
     )
     done = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, capture_output=True, text=True)

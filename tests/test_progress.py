@@ -86,7 +86,7 @@ def test_progress_must_be_callable(us_china):
 
 def test_no_bar_when_standard_error_is_not_a_terminal(capsys, seeds_dir):
     """A long range with standard error captured (not a terminal): nothing on it."""
-    code = main(["timeline", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-01-01", "--to", "2025-12-31"])
+    code = main(["timeline", str(seeds_dir / "us-china.jsonl"), "--from", "2025-01-01", "--to", "2025-12-31"])
     out, err = capsys.readouterr()
     assert (0, "") == (code, err)
     assert out.count("\n") == 366
@@ -100,7 +100,7 @@ class _Terminal(io.StringIO):
 def test_bar_on_a_terminal_for_a_long_range(capsys, monkeypatch, seeds_dir):
     terminal = _Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
-    code = main(["timeline", str(seeds_dir / "us-china-2025.jsonl"), "--from", "2025-01-01", "--to", "2025-12-31"])
+    code = main(["timeline", str(seeds_dir / "us-china.jsonl"), "--from", "2025-01-01", "--to", "2025-12-31"])
     assert code == 0
     drawn = terminal.getvalue()
     assert "timeline [" in drawn and "100%" in drawn and "(365/365)" in drawn

@@ -115,7 +115,7 @@ def test_both_stores_chain_the_same_records_alike(tmp_path, us_china, seeds_dir)
         store.append(us_china[:20])
         store.append(us_china[20:])
         heads.append(events.verify_log(tmp_path / name).head)
-    assert heads[0] == heads[1] == events.verify_log(seeds_dir / "us-china-2025.jsonl").head
+    assert heads[0] == heads[1] == events.verify_log(seeds_dir / "us-china.jsonl").head
 
 
 @settings(max_examples=15)
@@ -351,7 +351,7 @@ def test_convert_never_overwrites(tmp_path, seeds_dir):
                                   ["explain", "--as-of", "2025-06-09", "--imposer", "USA", "--target", "CHN"],
                                   ["diff", "2025-05-10", "2025-05-15"]])
 def test_every_command_reads_either_format_alike(tmp_path, seeds_dir, argv):
-    source = seeds_dir / "us-china-2025.jsonl"
+    source = seeds_dir / "us-china.jsonl"
     events.convert(source, tmp_path / "log.sqlite")
     outputs = []
     for path in (source, tmp_path / "log.sqlite"):

@@ -184,7 +184,7 @@ def test_changes_name_their_causes(us_china):
 
 def test_changes_report_clock_rules():
     """A snap-back with no event on that day is caused by the clock."""
-    log = [e for e in events.read_jsonl(_seed("us-china-2025.jsonl")) if e.event_id != "us-ieepa-reciprocal-2025-08"]
+    log = [e for e in events.read_jsonl(_seed("us-china.jsonl")) if e.event_id != "us-ieepa-reciprocal-2025-08"]
     found = negotiation.changes(log, D("2025-08-12"), D("2025-08-12"))
     total = next(c for c in found if c.subject == "USA on CHN, all goods")
     assert ("30", "54", ("clock: suspension ended",)) == (total.before, total.after, total.causes)
