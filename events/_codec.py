@@ -305,11 +305,16 @@ def from_dict(data: Mapping[str, Any], *, keep_unknown: bool = False) -> Record:
                               event_id=raw_id if isinstance(raw_id, str) else None, field=HASH_FIELD)
         data = {key: value for key, value in data.items() if key != HASH_FIELD}
     try:
-        return _from_current(*UPCASTING.upgrade(data))
+        event = _from_current(*UPCASTING.upgrade(data))
     except UnknownRecordError as exc:
         if keep_unknown:
             return OpaqueRecord.of(dict(data), exc.reason)
         raise
+    if data.get("v") == event.VERSION and event.stored_version() < event.VERSION:
+        # Written at a later version than its content needs: writing it back would change its bytes and its chain.
+        raise DecodeError(f"expected \"v\": {event.stored_version()} for a record that uses no field of a later version",
+                          event_id=event.event_id, field="v")
+    return event
 
 
 def _from_current(tag: str, fields: dict[str, Any]) -> AnyEvent:

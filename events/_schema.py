@@ -116,6 +116,15 @@ _SCOPE = {
 }
 
 
+_NARROWER: dict[tuple[str, str], dict[str, Any]] = {
+    ("BaseRateSet", "scope"): {"$ref": "#/$defs/Scope", "not": {"const": "all"},
+                               "description": "HS code prefixes: a base rate differs by tariff line."},
+    ("QuotaSet", "periods"): {"minItems": 1},
+    ("RulingIssued", "measures"): {"minItems": 1},
+}
+"""Rules of one field that its event checks after construction, said in the schema too (merged into the field's fragment)."""
+
+
 class _Walker:
     """Builds the fragments of field types, collecting the value classes they name as ``$defs``."""
 
@@ -233,6 +242,8 @@ def json_schema() -> dict[str, Any]:
     """
     walker = _Walker()
     lines = {cls.TYPE: walker.event(cls) for cls in EVENT_TYPES}
+    for (tag, name), fragment in _NARROWER.items():
+        lines[tag]["properties"][name] = {**lines[tag]["properties"][name], **fragment}
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -413,11 +413,16 @@ class TariffChanged(Event):
     def __attrs_post_init__(self) -> None:
         if self.imposer == self.target:
             raise EventValidationError("target", self.target, "a party other than the imposer")
+        if self.imposer == EVERY_PARTNER:
+            raise EventValidationError("imposer", self.imposer, "a party (WLD, every partner, is only a target)")
         if self.ends is not None and self.ends <= self.effective:
             raise EventValidationError("ends", self.ends, f"a date after effective {self.effective}")
         for code in self.exempt:
-            if not self.scope.covers(code):
-                raise EventValidationError("exempt", code, f"an HS prefix inside the scope ({self.scope})")
+            if not self.scope.covers(code) or code in self.scope.hs:
+                raise EventValidationError("exempt", code, f"an HS prefix strictly inside the scope ({self.scope})")
+        if self.removes and self.stored_version() > 1:
+            raise EventValidationError("rate", self.rate, "a rate above 0 on a layer with version-2 terms "
+                                       "(a removal, rate 0, carries no terms)")
         for party in self.exempt_parties:
             if party in (self.imposer, self.target):
                 raise EventValidationError("exempt_parties", party, "a party other than the imposer and the target")
@@ -494,6 +499,8 @@ class BaseRateSet(Event):
     def __attrs_post_init__(self) -> None:
         if self.scope.all_goods:
             raise EventValidationError("scope", "all", "HS code prefixes (a base rate differs by tariff line)")
+        if self.imposer == EVERY_PARTNER:
+            raise EventValidationError("imposer", self.imposer, "an importing party (WLD, every partner, is only a target)")
 
 
 @frozen(kw_only=True)
@@ -529,6 +536,8 @@ class QuotaSet(Event):
     def __attrs_post_init__(self) -> None:
         if self.imposer == self.target:
             raise EventValidationError("target", self.target, "a party other than the imposer")
+        if self.imposer == EVERY_PARTNER:
+            raise EventValidationError("imposer", self.imposer, "a party (WLD, every partner, is only a target)")
         if not self.periods:
             raise EventValidationError("periods", self.periods, "at least one QuotaPeriod")
         for before, after in zip(self.periods, self.periods[1:]):
@@ -583,6 +592,8 @@ class InstrumentChanged(Event):
     description: str = field(default="", validator=v.any_text)
 
     def __attrs_post_init__(self) -> None:
+        if self.target is not None and self.target == self.issuer:
+            raise EventValidationError("target", self.target, "None or a party other than the issuer")
         if self.until is not None and self.action is not InstrumentAction.SUSPENDED:
             raise EventValidationError("until", self.until, "None unless action is 'suspended'")
         if self.until is not None and self.until <= self.effective:
@@ -679,8 +690,10 @@ class BlocMembersSet(Event):
     members: tuple[str, ...] = field(converter=v.to_tuple, validator=v.parties)
 
     def __attrs_post_init__(self) -> None:
-        if self.bloc in self.members:
-            raise EventValidationError("members", self.bloc, "member states other than the bloc itself")
+        if self.bloc == EVERY_PARTNER:
+            raise EventValidationError("bloc", self.bloc, "a bloc code other than WLD (every partner)")
+        if self.bloc in self.members or EVERY_PARTNER in self.members:
+            raise EventValidationError("members", self.members, "member states other than the bloc itself and WLD")
 
 
 @frozen(kw_only=True)

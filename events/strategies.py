@@ -208,7 +208,7 @@ def _tariff(draw: Any, parties: tuple[str, ...], start: date, end: date,
     measure = layer[2] if layer is not None else draw(_TERMS_MEASURES if terms else _MEASURES)
     scope = layer[3] if layer is not None else draw(_SCOPE)
     extra: dict[str, Any] = {}
-    if terms:
+    if terms and rate > 0:
         extra = _terms(draw, parties, imposer, target, measure, scope, rate, base, quotas)
     suspension = None
     if rate > 0 and "quota" not in extra and draw(st.booleans()):
@@ -271,9 +271,11 @@ def _instrument(draw: Any, parties: tuple[str, ...], start: date, end: date, ins
     base = _base(draw, start, end, event_id, referent.recorded if referent else None)
     chosen = action or draw(st.sampled_from(InstrumentAction))
     later = st.integers(0, 200).map(lambda days: base["effective"] + timedelta(days=days))
+    issuer = referent.issuer if isinstance(referent, InstrumentChanged) else draw(st.sampled_from(parties))
     return InstrumentChanged(
-        **base, instrument_id=instrument_id or draw(_IDS), issuer=draw(st.sampled_from(parties)),
-        target=draw(st.none() | st.sampled_from(parties)), kind=draw(st.sampled_from(InstrumentKind)),
+        **base, instrument_id=instrument_id or draw(_IDS), issuer=issuer,
+        target=draw(st.none() | st.sampled_from([p for p in parties if p != issuer])),
+        kind=draw(st.sampled_from(InstrumentKind)),
         legal_status=draw(st.sampled_from(LegalStatus)), action=chosen, title=draw(_TEXT),
         starts=draw(st.none() | later) if chosen in (InstrumentAction.ANNOUNCED, InstrumentAction.ADOPTED) else None,
         until=(base["effective"] + timedelta(days=draw(st.integers(1, 200)))
@@ -303,7 +305,8 @@ def _review(draw: Any, start: date, end: date, event_id: str | None) -> LogRevie
 def _bloc(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id: str | None,
           terms: bool) -> BlocMembersSet:
     base = _base(draw, start, end, event_id)
-    bloc = draw(st.sampled_from(parties))
+    # With terms, one bloc code only: a partner in two blocs, or a bloc inside a bloc, has no combination rule.
+    bloc = ("EUU" if "EUU" in parties else parties[-1]) if terms else draw(st.sampled_from(parties))
     pool = [p for p in (*parties, *_OUTSIDERS) if p != bloc] if terms else list(_OUTSIDERS)
     members = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True))
     return BlocMembersSet(**base, bloc=bloc, members=tuple(members))
@@ -512,7 +515,7 @@ def instruments_changed(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES
 @st.composite
 def bloc_members_set(draw: Any, *, parties: tuple[str, ...] = DEFAULT_PARTIES, start: date = START,
                      end: date = END) -> BlocMembersSet:
-    """A bloc (one of ``parties``) and one to four members (other parties or outsiders)."""
+    """A bloc (``EUU`` if among ``parties``, else the last party) and one to four members (other parties or outsiders)."""
     return _bloc(draw, parties, start, end, None, True)
 
 
@@ -637,7 +640,9 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
                                      new_id("e"))
             out.append(instrument)
             if (later := after(instrument.effective)) and draw(st.booleans()):
-                action = draw(st.sampled_from([InstrumentAction.SUSPENDED, InstrumentAction.LIFTED]))
+                action = draw(st.sampled_from([InstrumentAction.SUSPENDED, InstrumentAction.LIFTED]
+                                              if instrument.action is InstrumentAction.ADOPTED
+                                              else [InstrumentAction.LIFTED]))
                 out.append(_instrument(draw, parties, later, end, instrument.instrument_id, action, new_id("e"),
                                        instrument))
     quotas = tuple(e for e in out if isinstance(e, QuotaSet))

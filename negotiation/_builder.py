@@ -356,6 +356,12 @@ def _tariff_changed(builder: Builder, event: TariffChanged) -> None:
         _require_defined(builder, "accords", event.accord_id, event, "accord_id")
     if event.quota is not None:
         _require_defined(builder, "quotas", event.quota.quota_id, event, "quota.quota_id")
+        quota: Quota | None = builder.read("quotas").get(event.quota.quota_id)
+        if quota is not None and (quota.imposer, quota.target) != (event.imposer, event.target):
+            raise InconsistentEventError(
+                event.event_id, "quota.quota_id", event.quota.quota_id,
+                f"a quota of {event.imposer} on {event.target} (this one is of {quota.imposer} on {quota.target})",
+            )
     builder.change_layer(event)
 
 
@@ -389,6 +395,13 @@ def _instrument_changed(builder: Builder, event: InstrumentChanged) -> None:
     previous: Instrument | None = builder.read("instruments").get(event.instrument_id)
     if event.action in (InstrumentAction.SUSPENDED, InstrumentAction.LIFTED):
         previous = _require(builder, "instruments", event.instrument_id, event, "instrument_id")
+    if previous is not None and previous.issuer != event.issuer:
+        raise InconsistentEventError(event.event_id, "issuer", event.issuer,
+                                     f"the issuer of instrument {event.instrument_id!r}, {previous.issuer}")
+    suspendable = (InstrumentStatus.ADOPTED, InstrumentStatus.SUSPENDED)
+    if event.action is InstrumentAction.SUSPENDED and previous is not None and previous.status not in suspendable:
+        raise InconsistentEventError(event.event_id, "action", event.action.value,
+                                     f"an instrument in force or suspended (this one is {previous.status.value})")
     instrument = Instrument(
         instrument_id=event.instrument_id, issuer=event.issuer, target=event.target, kind=event.kind,
         legal_status=event.legal_status, title=event.title, status=_INSTRUMENT_STATUS[event.action],

@@ -30,7 +30,8 @@ from ._explain import explain
 from ._fold import find_problems, replay
 from ._progress import progress_bar
 from ._render import render_changes, render_explanation, render_text
-from ._rows import pair_totals, tariff_row
+from ._rows import layer_label, layer_pairs
+from ._tariffs import Reach, TariffBreakdown
 from ._timeline import changes, timeline
 
 __all__ = ["main"]
@@ -214,19 +215,16 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     bar = progress_bar("timeline", events=len(log), days=(args.end - args.start).days + 1)
     states = timeline(log, args.start, args.end, known_at=args.known_at, progress=bar)
     if args.imposer is not None:
-        rows = [tariff_row(state, args.imposer, args.target, args.product, base=args.base, quota=args.quota)
-                for _, state in states]
-        labels = sorted({label for row in rows for label in row["layers"]})
-        flat: list[dict[str, Any]] = [{"date": row["date"], "total": row["total"], "base": row["base"],
-                                       "duty": row["duty"], "projected": row["projected"],
-                                       **{label: row["layers"].get(label) for label in labels}}
-                                      for row in rows]
+        found = [state.breakdown(args.imposer, args.target, args.product, base=args.base, quota=args.quota)
+                 for _, state in states]
+        labels = sorted({layer_label(c.layer, args.target) for b in found for c in b.contributions})
+        flat: list[dict[str, Any]] = [_breakdown_row(b, labels) for b in found]
     else:
-        totals = [(day, state.projected, pair_totals(state)) for day, state in states]
-        labels = sorted({label for _, _, row in totals for label in row})
-        flat = [{"date": day, "projected": projected,
-                 **{label: _NEEDS_BASE if row.get(label, 0) is None else row.get(label, 0) for label in labels}}
-                for day, projected, row in totals]
+        kept = list(states)
+        pairs = sorted({pair for _, state in kept for pair in layer_pairs(state)})
+        flat = [{"date": day, "projected": state.projected,
+                 **{f"{i} on {t}": _total_cell(state.breakdown(i, t)) for i, t in pairs}}
+                for day, state in kept]
     if args.format == "json":
         return _json(flat)
     header = list(flat[0]) if flat else ["date"]
@@ -241,6 +239,31 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     return "".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() + "\n" for line in cells)
 
 
+def _need(found: TariffBreakdown) -> str:
+    return _NEEDS_QUOTA if any(c.reach is Reach.NEEDS_QUOTA for c in found.contributions) else _NEEDS_BASE
+
+
+def _total_cell(found: TariffBreakdown) -> Decimal | str:
+    """A total, or what it needs (a base or a quota choice) where a rule cannot give a number."""
+    return _need(found) if found.missing else found.additional
+
+
+def _breakdown_row(found: TariffBreakdown, labels: list[str]) -> dict[str, Any]:
+    """A pair timeline row; where a rule needs a base or a quota choice not given, the cell says so instead of a number."""
+    need = _need(found)
+    total = None if found.missing else found.additional
+    amounts = {layer_label(c.layer, found.target): c.amount for c in found.contributions}
+    return {
+        "date": found.as_of, "total": need if total is None else total, "base": found.base,
+        "duty": None if total is None or found.base is None else found.duty,
+        "projected": found.projected,
+        **{label: (need if amounts[label] is None else amounts[label]) if label in amounts else None
+           for label in labels},
+    }
+
+
+_NEEDS_QUOTA = "needs --quota"
+"""A cell whose figure depends on the side of a tariff-rate quota the command did not choose."""
 _NEEDS_BASE = "needs base"
 """An every-pair cell whose all-goods total depends on the base rate (an all-in layer): no number is right."""
 
@@ -288,6 +311,15 @@ def _plot(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
         print(f"negotiation: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None
     return f"{args.output}: {args.imposer} on {args.target}, {args.start} to {args.end}\n"
+
+
+def _as_options(exc: QueryError) -> str:
+    """A query error in the command line's words: a missing base or quota choice names the option to give."""
+    if exc.argument == "base" and exc.value is None:
+        return f"{exc}".replace("pass base= (percent)", "give --base PERCENT, the product's MFN rate")
+    if exc.argument == "quota" and exc.value is None:
+        return f"{exc}".replace("pass quota='in' or quota='out'", "give --quota in or --quota out")
+    return str(exc)
 
 
 class _Usage(Exception):
@@ -369,7 +401,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         # The reader (e.g. `head`) closed the pipe: stop quietly, as other command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except (_Usage, QueryError) as exc:
+    except QueryError as exc:
+        parser.error(_as_options(exc))
+    except _Usage as exc:
         parser.error(str(exc))
     except NegotiationError as exc:
         print(f"negotiation: error: {_located(exc, args.log, found)}", file=sys.stderr)

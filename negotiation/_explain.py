@@ -182,7 +182,7 @@ def _explain_accord(state: NegotiationState, accord_id: str) -> Explanation:
     }[accord.status]
     reasons.append(Reason(subject="status", value=accord.status.value, event_id=None, revision=None, source=None, note=rule))
     remaining = state.days_remaining(accord_id)
-    answer = f"{accord.status.value}, deadline {accord.deadline}" + (
+    answer = f"{accord.status.value}, " + (f"deadline {accord.deadline}" if accord.deadline else "open-ended") + (
         f", {remaining} days remaining" if remaining is not None else ""
     )
     return Explanation(question=f"status of accord {accord_id} on {state.as_of}", answer=answer, reasons=tuple(reasons),

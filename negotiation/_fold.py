@@ -28,6 +28,7 @@ from events import (
     EventCorrected,
     EventRetracted,
     ExportControlChanged,
+    BlocMembersSet,
     InstrumentAction,
     InstrumentChanged,
     OpaqueRecord,
@@ -36,6 +37,7 @@ from events import (
     TalksHeld,
     TalksScheduled,
     TariffChanged,
+    measure_covers,
 )
 
 from ._builder import Builder, definitions
@@ -137,7 +139,63 @@ def find_problems(events: Iterable[Record]) -> tuple[NegotiationError, ...]:
             problems.append(exc)
     reported = {getattr(problem, "event_id", None) for problem in problems}
     problems += [p for p in _recorded_before_referent(unique) if p.event_id not in reported]
+    reported = {getattr(problem, "event_id", None) for problem in problems}
+    problems += [p for p in _rule_problems(versions.contents) if p.event_id not in reported]
     return tuple(problems)
+
+
+def _rule_problems(contents: list[Any]) -> list[InconsistentEventError]:
+    """Terms that no date can make consistent: measures yielding in a cycle, blocs inside blocs, a quota of another pair.
+
+    Checked over the whole log, whatever the dates: such a log has no
+    combination rule for the days on which the layers meet.
+    """
+    found: list[InconsistentEventError] = []
+    tariffs = sorted((c for c in contents if isinstance(c, TariffChanged)), key=_FOLD_ORDER)
+    measures: dict[str, set[str]] = {}
+    for event in tariffs:
+        measures.setdefault(event.imposer, set()).add(event.measure)
+    edges: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    first: dict[tuple[str, str], TariffChanged] = {}
+    for event in tariffs:
+        node = (event.imposer, event.measure)
+        first.setdefault(node, event)
+        for name in event.yields_to:
+            edges.setdefault(node, set()).update(
+                (event.imposer, m) for m in measures[event.imposer] if measure_covers(name, m) and m != event.measure)
+    for node in sorted(edges):
+        if _reaches(edges, node, node):
+            event = first[node]
+            found.append(InconsistentEventError(event.event_id, "yields_to", event.yields_to,
+                                                f"measures that do not yield back to {event.measure} (a cycle of yields_to)"))
+    blocs = {c.bloc for c in contents if isinstance(c, BlocMembersSet)}
+    for content in sorted((c for c in contents if isinstance(c, BlocMembersSet)), key=_FOLD_ORDER):
+        nested = sorted(blocs & set(content.members))
+        if nested:
+            found.append(InconsistentEventError(content.event_id, "members", nested[0],
+                                                "member states, not blocs (a bloc's membership is one level)"))
+    quotas: dict[str, set[tuple[str, str]]] = {}
+    for content in contents:
+        if isinstance(content, QuotaSet):
+            quotas.setdefault(content.quota_id, set()).add((content.imposer, content.target))
+    for event in tariffs:
+        pairs = quotas.get(event.quota.quota_id, set()) if event.quota is not None else set()
+        if event.quota is not None and pairs - {(event.imposer, event.target)}:
+            found.append(InconsistentEventError(event.event_id, "quota.quota_id", event.quota.quota_id,
+                                                f"a quota of {event.imposer} on {event.target}"))
+    return found
+
+
+def _reaches(edges: dict[Any, set[Any]], start: Any, goal: Any) -> bool:
+    seen, stack = set(), list(edges.get(start, ()))
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(edges.get(node, ()))
+    return False
 
 
 def _definitions(event: AnyEvent) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from events import AccordExtended, AnyEvent, ExportControlChanged, TariffChanged
+from events import AccordExtended, AnyEvent, Combination, ExportControlChanged, TariffChanged
 
 from ._explain import Explanation
 from ._state import Accord, Instrument, NegotiationState, Talks, TariffLayer
@@ -28,6 +28,10 @@ def _layer(layer: TariffLayer, revisions: Mapping[str, str], contribution: Contr
     """One layer: what it contributes (all-goods layers) or its applied rate (listed products), and its terms."""
     amount = layer.applied_rate if contribution is None else contribution.amount
     shown = "?" if amount is None else _pct(amount)
+    if contribution is None and layer.quota is not None:
+        shown = f"{layer.quota.in_quota_rate}/{layer.applied_rate} %"
+    elif contribution is None and layer.combination is Combination.ALL_IN:
+        shown = f"up to {_pct(layer.applied_rate)}"
     on = f" on {layer.target}" if target is not None and layer.target != target else ""
     line = f"    {layer.measure:<22} {shown:>7}  {layer.scope}{on}, since {layer.since}"
     suspension = layer.suspension
@@ -55,7 +59,7 @@ def _tariffs(state: NegotiationState) -> list[str]:
         lines.extend(_layer(c.layer, state.revisions, c, target) for c in found.contributions)
         product_layers = [layer for layer in state.tariff_layers(imposer, target) if not layer.scope.all_goods]
         if product_layers:
-            lines.append("    on listed products only (adds to the all-goods rate):")
+            lines.append("    on listed products only (a product's total: explain --product HS):")
             lines.extend("  " + _layer(layer, state.revisions) for layer in product_layers)
     return lines
 
@@ -67,7 +71,8 @@ def _instrument(instrument: Instrument) -> str:
     if instrument.starts is not None:
         status += f", start {instrument.starts}"
     extra = "".join([
-        f"; {instrument.rate} % threatened or planned (not a rate in force)" if instrument.rate is not None else "",
+        f"; names a rate of {instrument.rate} % (an instrument: never counted; only tariff layers set rates)"
+        if instrument.rate is not None else "",
         f"; value {instrument.value.amount:,} {instrument.value.unit}" if instrument.value is not None else "",
     ])
     on = f" on {instrument.target}" if instrument.target else ""
@@ -86,7 +91,7 @@ def _rules_data(state: NegotiationState) -> list[str]:
     if state.quotas:
         lines += _section("Tariff-rate quotas", [
             f"  {q.quota_id} ({q.imposer} on {q.target}, {q.scope}): "
-            + "; ".join(f"{p.volume} {q.unit} from {p.start} to {p.end}" for p in q.periods)
+            + "; ".join(f"{p.volume:,} {q.unit} from {p.start} to {p.end}" for p in q.periods)
             + f"  [{q.event_ids[-1]}]"
             for _, q in sorted(state.quotas.items())
         ])
@@ -139,11 +144,23 @@ def _scheduled(event: AnyEvent) -> str:
         what = f"{event.imposer} on {event.target} {event.measure} ({event.scope}) to {_pct(event.rate)}"
         if event.suspension is not None:
             what += f", {_pct(event.suspension.rate)} until {event.suspension.until}"
+        if event.stored_version() > 1:
+            what += f" ({layer_terms(_as_layer(event))})"
     elif isinstance(event, ExportControlChanged):
         what = f"{event.issuer} export control {event.control_id} {event.action.value}"
     elif isinstance(event, AccordExtended):
         what = f"accord {event.accord_id} extended to deadline {event.deadline}"
     return f"  scheduled {event.effective}: {what}  [{event.event_id}]"
+
+
+def _as_layer(event: TariffChanged) -> TariffLayer:
+    """The layer a scheduled tariff change will set, to describe its terms."""
+    return TariffLayer(
+        imposer=event.imposer, target=event.target, measure=event.measure, scope=event.scope, rate=event.rate,
+        suspension=event.suspension, applied_rate=event.rate, since=event.effective, event_id=event.event_id,
+        accord_id=event.accord_id, combination=event.combination, exempt=event.exempt,
+        exempt_parties=event.exempt_parties, yields_to=event.yields_to, quota=event.quota, ends=event.ends,
+    )
 
 
 def _section(title: str, body: list[str]) -> list[str]:

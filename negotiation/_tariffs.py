@@ -170,6 +170,8 @@ class TariffBreakdown:
         quota: The quota choice: ``"in"``, ``"out"`` or ``None``.
         contributions: One per layer that reaches the product, sorted by
             (measure, target, scope).
+        projected: Whether ``as_of`` is after the log's horizon: the figures
+            rest on the clock rules the log holds, not on a known fact.
     """
 
     imposer: str
@@ -180,6 +182,7 @@ class TariffBreakdown:
     base_event_id: str | None
     quota: QuotaChoice
     contributions: tuple[Contribution, ...]
+    projected: bool = False
 
     @property
     def subject(self) -> str:
@@ -212,14 +215,17 @@ class TariffBreakdown:
         """
         additional = self.additional
         if self.base is None:
-            raise self._undetermined("the base (MFN) rate: the log records none for this product; pass base=")
+            raise self._undetermined("the base (MFN) rate: the log records none for this product")
         return canonical_decimal(self.base + additional)
 
     def _undetermined(self, what: str) -> QueryError:
         argument = "quota" if what.startswith("a quota") else "base"
         value = self.quota if argument == "quota" else self.base
-        hint = "pass quota='in' or quota='out'" if argument == "quota" else "pass base= (percent)"
-        return QueryError(argument, value, f"{what} for {self.subject} on {self.as_of}; {hint}")
+        layers = ", ".join(c.layer.event_id for c in self.contributions if c.amount is None) or "none"
+        hint = ("pass quota='in' or quota='out'" if argument == "quota" and value is None
+                else "ask with quota='out', or record the quota's period" if argument == "quota"
+                else "pass base= (percent)")
+        return QueryError(argument, value, f"{what} for {self.subject} on {self.as_of} (layers: {layers}); {hint}")
 
     def summary(self) -> str:
         """The additional duty in words: ``"30"``, or what it depends on (never a guess)."""
@@ -229,20 +235,26 @@ class TariffBreakdown:
 
 
 def _needs(contribution: Contribution) -> str:
-    """What an undetermined contribution needs, naming the layer."""
+    """What an undetermined contribution needs, naming the layer by its measure and target."""
     layer = contribution.layer
     if contribution.reach is Reach.NEEDS_QUOTA:
         assert layer.quota is not None
-        return (f"a quota choice: {layer.measure} ({layer.event_id}) is {layer.quota.in_quota_rate} in quota "
+        if contribution.rate is not None:
+            return (f"a quota period: no period of quota {layer.quota.quota_id} ({layer.measure} on {layer.target}) "
+                    "is recorded for this day, so no in-quota rate is known")
+        return (f"a quota choice: {layer.measure} on {layer.target} is {layer.quota.in_quota_rate} in quota "
                 f"{layer.quota.quota_id}, {layer.applied_rate} out")
-    return f"the base (MFN) rate: {layer.measure} ({layer.event_id}) is all-in {contribution.rate}"
+    return f"the base (MFN) rate: {layer.measure} on {layer.target} is all-in {contribution.rate}"
 
 
 def layer_terms(layer: TariffLayer) -> str:
     """The layer's own terms in words: its rule, quota, carve-outs, exempt partners and precedence."""
-    terms = [RULES[layer.combination].words(layer.applied_rate)]
     if layer.quota is not None:
-        terms.append(f"quota {layer.quota.quota_id}: {layer.quota.in_quota_rate} in quota, {layer.applied_rate} out")
+        rule = RULES[layer.combination]
+        terms = [f"{rule.words(layer.quota.in_quota_rate)} in quota {layer.quota.quota_id}, "
+                 f"{rule.words(layer.applied_rate)} out of quota"]
+    else:
+        terms = [RULES[layer.combination].words(layer.applied_rate)]
     if layer.exempt:
         terms.append("except HS " + ", ".join(layer.exempt))
     if layer.exempt_parties:
@@ -281,6 +293,15 @@ def _base(state: NegotiationState, imposer: str, product: str | None) -> tuple[D
     return None, None
 
 
+def _checked_base(base: Any) -> Decimal:
+    """A base rate as given: a Decimal from 0 to 1,000,000 percent with at most 6 places, in canonical form."""
+    if (not isinstance(base, Decimal) or not base.is_finite() or not 0 <= base <= 1_000_000
+            or base.as_tuple().exponent < -6):  # type: ignore[operator]
+        raise QueryError("base", base, "None or a Decimal (percent) from 0 to 1000000 with at most 6 places, "
+                                       "e.g. Decimal('2.5')")
+    return canonical_decimal(base)
+
+
 def breakdown(
     state: NegotiationState,
     imposer: str,
@@ -315,8 +336,10 @@ def breakdown(
     if imposer is None or target is None:
         raise QueryError("imposer" if imposer is None else "target", None, "an alpha-3 party code such as 'USA'")
     check_codes(imposer, target, product)
-    if base is not None and (not isinstance(base, Decimal) or not base.is_finite() or base < 0):
-        raise QueryError("base", base, "None or a finite, non-negative Decimal (percent), e.g. Decimal('2.5')")
+    if target == imposer:
+        raise QueryError("target", target, f"a party other than the imposer {imposer}")
+    if base is not None:
+        base = _checked_base(base)
     if quota not in ("in", "out", None):
         raise QueryError("quota", quota, "'in', 'out' or None")
     base_event_id = None
@@ -327,8 +350,10 @@ def breakdown(
     partners = {target, *blocs}
     reach: dict[int, tuple[Reach, str]] = {}
     for index, layer in enumerate(layers):
-        if partners & set(layer.exempt_parties):
-            reach[index] = (Reach.EXEMPT_PARTNER, f"not on goods of {', '.join(sorted(partners & set(layer.exempt_parties)))}")
+        exempted = partners & set(layer.exempt_parties) if layer.target != target else set()
+        if exempted:
+            reach[index] = (Reach.EXEMPT_PARTNER, f"not on goods of {', '.join(sorted(exempted))}")
+    _one_bloc_per_measure(layers, reach, target, product)
     for index, layer in enumerate(layers):
         if index in reach:
             continue
@@ -345,39 +370,102 @@ def breakdown(
     applying = [i for i in range(len(layers)) if i not in reach]
     yields = {i: [j for j in applying if j != i and any(measure_covers(name, layers[j].measure)
                                                           for name in layers[i].yields_to)] for i in applying}
+    cycle = _cycle(yields)
+    if cycle:
+        where = f"HS {product}" if product else "all goods"
+        names = " -> ".join(f"{layers[i].measure} ({layers[i].event_id})" for i in cycle)
+        raise InconsistentEventError(
+            layers[cycle[0]].event_id, "yields_to", layers[cycle[0]].yields_to,
+            f"no cycle of layers yielding to each other on {where} (found {names})",
+        )
     for index in applying:
-        for other in yields[index]:
-            if index in yields[other]:
-                raise InconsistentEventError(
-                    layers[index].event_id, "yields_to", layers[index].yields_to,
-                    f"no layer yielding to one that yields back to it on HS {product} "
-                    f"({layers[other].event_id} yields to {layers[index].measure})",
-                )
         if yields[index]:
             winner = layers[yields[index][0]]
             reach[index] = (Reach.YIELDS, f"yields to {winner.measure} ({winner.event_id})")
     contributions = tuple(
-        _contribution(layer, reach.get(index), base, quota, product) for index, layer in enumerate(layers)
+        _contribution(state, layer, reach.get(index), base, quota, product) for index, layer in enumerate(layers)
     )
     return TariffBreakdown(
         imposer=imposer, target=target, product=product, as_of=state.as_of, base=base,
-        base_event_id=base_event_id, quota=quota, contributions=contributions,
+        base_event_id=base_event_id, quota=quota, contributions=contributions, projected=state.projected,
     )
 
 
+def _cycle(edges: Mapping[int, list[int]]) -> list[int]:
+    """A cycle in the graph of who yields to whom (each node listed once), or ``[]``."""
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    path: list[int] = []
+
+    def visit(node: int) -> list[int]:
+        state[node] = 1
+        path.append(node)
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(edges):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def _one_bloc_per_measure(layers: list[TariffLayer], reach: Mapping[int, Any], target: str, product: str | None) -> None:
+    """Layers of one measure reaching the partner through two different blocs have no rule to combine them."""
+    seen: dict[str, TariffLayer] = {}
+    for index, layer in enumerate(layers):
+        if index in reach or layer.target in (target, EVERY_PARTNER):
+            continue
+        other = seen.setdefault(layer.measure, layer)
+        if other.target != layer.target:
+            where = f"HS {product}" if product else "all goods"
+            raise InconsistentEventError(
+                layer.event_id, "target", layer.target,
+                f"one bloc's layer of {layer.measure} reaching {target} on {where}; "
+                f"{other.event_id} reaches it through {other.target} too",
+            )
+
+
 def _contribution(
-    layer: TariffLayer, zero: tuple[Reach, str] | None, base: Decimal | None, quota: QuotaChoice, product: str | None
+    state: NegotiationState, layer: TariffLayer, zero: tuple[Reach, str] | None, base: Decimal | None,
+    quota: QuotaChoice, product: str | None,
 ) -> Contribution:
     rate: Decimal | None = layer.applied_rate
     if zero is not None:
         return Contribution(layer=layer, reach=zero[0], rate=rate, amount=Decimal(0), reason=zero[1] + ": counts 0")
     where = f"HS {product}" if product else "all goods"
+    record = state.quotas.get(layer.quota.quota_id) if layer.quota is not None else None
+    if record is not None and (record.imposer, record.target) != (layer.imposer, layer.target):
+        raise InconsistentEventError(layer.event_id, "quota.quota_id", record.quota_id,
+                                     f"a quota of {layer.imposer} on {layer.target} (it is of {record.imposer} "
+                                     f"on {record.target})")
+    outside = (layer.quota is not None and record is not None
+               and not (record.scope.covers(product) if product is not None else record.scope.all_goods))
+    if outside:
+        assert layer.quota is not None
+        rate = layer.applied_rate
+        rule = RULES[layer.combination]
+        if rule.needs_base and base is None:
+            return Contribution(layer=layer, reach=Reach.NEEDS_BASE, rate=rate, amount=None,
+                                reason=f"{rule.words(rate)}: needs the base (MFN) rate")
+        return Contribution(layer=layer, reach=Reach.COUNTED, rate=rate,
+                            amount=canonical_decimal(rule.contribute(rate, base)),
+                            reason=f"{rule.words(rate)}: outside the scope of quota {layer.quota.quota_id} ({record.scope})")
     if layer.quota is not None:
         if quota is None:
             return Contribution(
                 layer=layer, reach=Reach.NEEDS_QUOTA, rate=None, amount=None,
                 reason=(f"{layer.quota.in_quota_rate} in quota {layer.quota.quota_id}, {layer.applied_rate} out: "
                         "needs a quota choice"),
+            )
+        if quota == "in" and (record is None or record.period_on(state.as_of) is None):
+            return Contribution(
+                layer=layer, reach=Reach.NEEDS_QUOTA, rate=layer.quota.in_quota_rate, amount=None,
+                reason=f"no period of quota {layer.quota.quota_id} covers {state.as_of}: no in-quota volume is recorded",
             )
         rate = layer.quota.in_quota_rate if quota == "in" else layer.applied_rate
     assert rate is not None

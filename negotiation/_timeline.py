@@ -205,7 +205,8 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
             ))
     for accord_id in sorted(set(previous.accords) | set(current.accords)):
         old, now = previous.accords.get(accord_id), current.accords.get(accord_id)
-        words = [None if a is None else f"{a.status.value}, deadline {a.deadline}" for a in (old, now)]
+        words = [None if a is None else f"{a.status.value}, " + (f"deadline {a.deadline}" if a.deadline else "open-ended")
+                 for a in (old, now)]
         if words[0] == words[1]:
             continue
         if now is not None and (old is None or old.extended_by != now.extended_by):

@@ -186,8 +186,10 @@ def tariff_figure(
     draw_tariffs(ax, rows, accords=accords, talks=talks_rows(states[-1]))
     scope = f"HS {product}" if product else "all goods"
     title = f"{imposer} tariff on goods of {target} ({scope}), {start} to {end}"
+    if base is not None:
+        title += f", base (MFN) {base} %"
     if quota is not None:
-        title += f", {quota} of quota"
+        title += ", in quota" if quota == "in" else ", out of quota"
     if known_at is not None:
         title += f", as known at {known_at.isoformat()}"
     ax.set_title(title)
