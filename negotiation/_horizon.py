@@ -123,6 +123,6 @@ def projection_plan(at_horizon: NegotiationState, contents: Iterable[Any]) -> tu
     through = at_horizon.as_of
     found = _clock_days(at_horizon)
     for fact in contents:
-        if fact.effective > through:
+        if fact.effective > through and not isinstance(fact, LogReviewed):
             found.extend(_scheduled_days(fact))
     return tuple(sorted({(day, f"{words}, {PER_THE_LOG}") for day, words in found if day > through}))

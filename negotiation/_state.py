@@ -756,3 +756,9 @@ class NegotiationState:
     def to_dict(self) -> dict[str, Any]:
         """The state as plain JSON types (what ``--format json`` prints)."""
         return state_to_dict(self)
+
+    def to_text(self) -> str:
+        """The state as text for a person: exactly what ``negotiation replay`` prints."""
+        from ._render import render_text  # the renderer reads states: imported when asked, not at import time
+
+        return render_text(self)
