@@ -24,6 +24,7 @@ import attrs
 import events
 
 from ._canonical import canonical_json
+from ._safe import for_spreadsheet, for_terminal
 from ._cli_logs import LOG_COMMANDS, add_log_commands
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
 from ._explain import explain
@@ -194,14 +195,19 @@ def _located(problem: NegotiationError, path: str, found: events.LogCheck) -> st
     return f"{where}, {problem}" if lines else f"{where}: {problem}"
 
 
+def _say(text: object, *, err: bool = True) -> None:
+    """Print a line for a person (standard error by default), with any text from a log made safe for a terminal."""
+    print(for_terminal(str(text)), file=sys.stderr if err else sys.stdout)
+
+
 def _json(data: Any) -> str:
-    return canonical_json(events.converter.unstructure(data)) + "\n"
+    return for_terminal(canonical_json(events.converter.unstructure(data)), json=True) + "\n"
 
 
 def _replay(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     state = replay(log, as_of=args.as_of, known_at=args.known_at, progress=progress_bar("replay", events=len(log)))
     if args.format == "json":
-        return canonical_json({**state.to_dict(), "digest": state.digest}) + "\n"
+        return for_terminal(canonical_json({**state.to_dict(), "digest": state.digest}), json=True) + "\n"
     return render_text(state)
 
 
@@ -232,7 +238,7 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     if args.format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows([header, *table])
+        writer.writerows([[for_spreadsheet(cell) for cell in line] for line in (header, *table)])
         return buffer.getvalue()
     cells = [header, *table]
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
@@ -299,7 +305,7 @@ def _plot(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     except ImportError as exc:
         if (exc.name or "").partition(".")[0] != "matplotlib":
             raise
-        print("negotiation: error: install the 'plot' extra: pip install 'negotiation-state[plot]'", file=sys.stderr)
+        _say("negotiation: error: install the 'plot' extra: pip install 'negotiation-state[plot]'")
         raise SystemExit(EXIT_INVALID) from None
     figure = plots.tariff_figure(log, args.start, args.end, imposer=args.imposer, target=args.target,
                                  product=args.product, known_at=args.known_at, base=args.base, quota=args.quota)
@@ -308,7 +314,7 @@ def _plot(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     try:
         figure.savefig(args.output)
     except OSError as exc:
-        print(f"negotiation: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"negotiation: error: cannot write {args.output}: {exc.strerror or exc}")
         raise SystemExit(EXIT_INVALID) from None
     return f"{args.output}: {args.imposer} on {args.target}, {args.start} to {args.end}\n"
 
@@ -334,12 +340,12 @@ def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
     if chain.first_bad is not None:
         problems.append(f"{chain} (the hash chain; see `negotiation verify`)")
     for problem in problems:
-        print(problem, file=sys.stderr)
+        _say(problem)
     count = len(found.events) + len(found.errors)
     if problems:
-        print(f"{args.log}: {len(problems)} problem(s) in {count} event line(s)", file=sys.stderr)
+        _say(f"{args.log}: {len(problems)} problem(s) in {count} event line(s)")
         return EXIT_INVALID
-    print(f"{args.log}: {count} events, valid")
+    _say(f"{args.log}: {count} events, valid", err=False)
     return EXIT_OK
 
 
@@ -374,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("always", OpaqueRecordWarning)
         code = _run(parser, args)
     for warning in caught:
-        print(f"negotiation: warning: {warning.message}", file=sys.stderr)
+        _say(f"negotiation: warning: {warning.message}")
     return code
 
 
@@ -384,28 +390,28 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return LOG_COMMANDS[args.command](args)
         found = events.check_log(args.log, keep_unknown=args.keep_unknown)
     except OSError as exc:
-        print(f"negotiation: error: cannot use {exc.filename or args.log}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"negotiation: error: cannot use {exc.filename or args.log}: {exc.strerror or exc}")
         return EXIT_INVALID
     except events.EventsError as exc:
-        print(f"negotiation: error: {exc}", file=sys.stderr)
+        _say(f"negotiation: error: {exc}")
         return EXIT_INVALID
     if args.command == "validate":
         return _validate(args, found)
     if found.errors:
-        print(f"negotiation: error: {found.errors[0]}", file=sys.stderr)
+        _say(f"negotiation: error: {found.errors[0]}")
         return EXIT_INVALID
     try:
-        sys.stdout.write(_COMMANDS[args.command](args, found.events))
+        sys.stdout.write(for_terminal(_COMMANDS[args.command](args, found.events)))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (e.g. `head`) closed the pipe: stop quietly, as other command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except QueryError as exc:
-        parser.error(_as_options(exc))
+        parser.error(for_terminal(_as_options(exc)))
     except _Usage as exc:
-        parser.error(str(exc))
+        parser.error(for_terminal(str(exc)))
     except NegotiationError as exc:
-        print(f"negotiation: error: {_located(exc, args.log, found)}", file=sys.stderr)
+        _say(f"negotiation: error: {_located(exc, args.log, found)}")
         return EXIT_INVALID
     return EXIT_OK

@@ -145,7 +145,8 @@ def find_problems(events: Iterable[Record]) -> tuple[NegotiationError, ...]:
 
 
 def _rule_problems(contents: list[Any]) -> list[InconsistentEventError]:
-    """Terms that no date can make consistent: measures yielding in a cycle, blocs inside blocs, a quota of another pair.
+    """Terms that no date can make consistent: measures yielding in a cycle, blocs inside blocs, a quota of another
+    pair; and ties nobody would notice: two events setting one layer on one day at one recorded instant.
 
     Checked over the whole log, whatever the dates: such a log has no
     combination rule for the days on which the layers meet.
@@ -174,6 +175,16 @@ def _rule_problems(contents: list[Any]) -> list[InconsistentEventError]:
         if nested:
             found.append(InconsistentEventError(content.event_id, "members", nested[0],
                                                 "member states, not blocs (a bloc's membership is one level)"))
+    setters: dict[tuple[Any, ...], TariffChanged] = {}
+    for event in tariffs:
+        tie = setters.setdefault((event.imposer, event.target, event.measure, event.scope, event.effective,
+                                  event.recorded), event)
+        if tie is not event:
+            found.append(InconsistentEventError(
+                event.event_id, "recorded", event.recorded.isoformat(),
+                f"an instant other than that of {tie.event_id}, which sets the same layer on the same day "
+                f"({event.effective}); the tie is broken by event id, so {event.event_id} wins",
+            ))
     quotas: dict[str, set[tuple[str, str]]] = {}
     for content in contents:
         if isinstance(content, QuotaSet):
