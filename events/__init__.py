@@ -27,6 +27,7 @@ from ._codec import (
     write_jsonl,
 )
 from ._errors import (
+    ChainWarning,
     ConcurrencyError,
     DecodeError,
     DuplicateEventError,
@@ -39,6 +40,7 @@ from ._iso import parse_date, parse_instant
 from ._jsonl_store import JsonlStore
 from ._maintenance import Repair, convert, repair, upgrade
 from ._opaque import OpaqueRecord
+from ._references import Reference, defined_ids, referenced_ids, unresolved_references
 from ._revisions import EVENT_TYPES, AnyEvent, EventCorrected, EventRetracted
 from ._schema import json_schema
 from ._sqlite_store import SqliteStore
@@ -88,7 +90,7 @@ from ._vocabulary import (
     TradeDataReleased,
 )
 
-for _error in (ConcurrencyError, DecodeError, DuplicateEventError, EventValidationError, EventsError,
+for _error in (ChainWarning, ConcurrencyError, DecodeError, DuplicateEventError, EventValidationError, EventsError,
                StoreError, TornTailError, UnknownRecordError):
     _error.__module__ = __name__  # tracebacks name events.X, the public name, not the private module
 del _error
@@ -101,6 +103,7 @@ __all__ = [
     "AnyEvent",
     "BaseRateSet",
     "BlocMembersSet",
+    "ChainWarning",
     "Combination",
     "Commitment",
     "ConcurrencyError",
@@ -139,6 +142,7 @@ __all__ = [
     "QuotaPeriod",
     "QuotaSet",
     "Record",
+    "Reference",
     "Repair",
     "RulingIssued",
     "Scope",
@@ -160,6 +164,7 @@ __all__ = [
     "check_log",
     "convert",
     "converter",
+    "defined_ids",
     "dumps_jsonl",
     "from_dict",
     "is_hs_code",
@@ -173,9 +178,11 @@ __all__ = [
     "parse_instant",
     "read_jsonl",
     "read_log",
+    "referenced_ids",
     "repair",
     "to_dict",
     "to_record",
+    "unresolved_references",
     "upgrade",
     "verify_log",
     "write_jsonl",

@@ -16,23 +16,28 @@ without it and drop it. Records of older versions or renamed types are
 brought up to date on read (``events/_upcasting.py``).
 
 A line may hold at most :data:`MAX_LINE_BYTES` bytes (1 MiB); a longer line
-is refused unread.
+is refused unread. Files are read as streams, a line at a time
+(:class:`LineReader`), so memory never holds more than one line of the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 import os
 import re
+import stat
+import sys
 import tempfile
 import typing
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, BinaryIO, Literal, NamedTuple, overload
 
 import attrs
 import cattrs
@@ -45,8 +50,8 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from ._chain import GENESIS, HASH_FIELD, is_hash, record_hash
-from ._errors import DecodeError, EventsError, StoreError, TornTailError
+from ._chain import GENESIS, HASH_FIELD, Verification, is_hash, record_hash, verify_records
+from ._errors import ChainWarning, DecodeError, EventsError, StoreError, TornTailError
 from ._iso import parse_date, parse_instant
 from ._opaque import OpaqueRecord
 from ._revisions import EVENT_TYPES, AnyEvent
@@ -56,6 +61,8 @@ from ._vocabulary import Event, Fact
 
 __all__ = [
     "MAX_LINE_BYTES",
+    "Line",
+    "LineReader",
     "LogCheck",
     "Record",
     "check_jsonl",
@@ -64,14 +71,19 @@ __all__ = [
     "encode_line",
     "encode_lines",
     "from_dict",
+    "is_torn",
     "loads_jsonl",
+    "open_log",
     "parse_line",
     "read_jsonl",
     "read_text",
+    "refuse_special",
     "scan_jsonl",
+    "scan_lines",
     "split_lines",
     "to_dict",
     "to_record",
+    "warn_broken_chain",
     "write_jsonl",
 ]
 
@@ -291,10 +303,11 @@ def from_dict(data: Mapping[str, Any], *, keep_unknown: bool = False) -> Record:
     Raises:
         UnknownRecordError: an unknown type tag, or a version this library
             cannot read (unless ``keep_unknown``).
-        DecodeError: a missing type tag or version; a missing, unknown or
-            ill-typed field; a value that breaks an event's rule; a chain
-            field that is not 64 hex digits. The error names the event id
-            (when readable) and the field.
+        DecodeError: a missing or null type tag, or a missing version; a
+            missing, unknown or ill-typed field; a value that breaks an
+            event's rule; a chain field that is not 64 hex digits. The error
+            names the event id (when readable) and the field as the record
+            has it (a field of an old version, not the one it became).
     """
     if not isinstance(data, Mapping):
         raise DecodeError(f"expected a JSON object, got {type(data).__name__}")
@@ -305,11 +318,19 @@ def from_dict(data: Mapping[str, Any], *, keep_unknown: bool = False) -> Record:
                               event_id=raw_id if isinstance(raw_id, str) else None, field=HASH_FIELD)
         data = {key: value for key, value in data.items() if key != HASH_FIELD}
     try:
-        event = _from_current(*UPCASTING.upgrade(data))
+        tag, fields = UPCASTING.upgrade(data)
     except UnknownRecordError as exc:
         if keep_unknown:
             return OpaqueRecord.of(dict(data), exc.reason)
         raise
+    try:
+        event = _from_current(tag, fields)
+    except DecodeError as exc:  # name the field as the stored record has it, not as upcasting renamed it
+        field = UPCASTING.origin(data, exc.field)
+        if field == exc.field:
+            raise
+        raise DecodeError(exc.reason, path=exc.path, line=exc.line, event_id=exc.event_id, field=field,
+                          unit=exc.unit) from exc.__cause__
     if data.get("v") == event.VERSION and event.stored_version() < event.VERSION:
         # Written at a later version than its content needs: writing it back would change its bytes and its chain.
         raise DecodeError(f"expected \"v\": {event.stored_version()} for a record that uses no field of a later version",
@@ -404,30 +425,232 @@ def split_lines(text: str, *, at_start: bool = True) -> Iterator[tuple[int, str,
             yield number, line, number == len(lines)
 
 
+class Line(NamedTuple):
+    """One non-blank line of a JSON Lines file, as :class:`LineReader` yields it."""
+
+    number: int
+    """The 1-based line number."""
+    offset: int
+    """The byte offset of the line's first byte in the file."""
+    text: str | None
+    """The line without its ending (bytes that are not UTF-8 become lone surrogates);
+    ``None`` for a line longer than :data:`MAX_LINE_BYTES`, which is skipped unread."""
+    unterminated: bool
+    """Whether this is the last line and has no line end."""
+
+
+_BOM = b"\xef\xbb\xbf"
+_READ_LIMIT = MAX_LINE_BYTES + 2
+"""The most bytes a line may take with its ending (CRLF): one more byte is a line too long."""
+_SKIP_CHUNK = 4 << 20
+
+
+class LineReader:
+    """The non-blank lines of a JSON Lines file, read as a stream in bounded memory.
+
+    At most :data:`MAX_LINE_BYTES` (and a line ending) is held at a time: a
+    longer line is yielded with ``text=None`` and skipped unread when the
+    next line is asked for.
+
+    An *interrupted append* ends the lines: :class:`events.JsonlStore`
+    writes a batch with the first byte of its first line (``{``) held back
+    as a NUL byte, flushes the batch to disk, and only then writes the
+    ``{``. A line that begins with a NUL byte followed by ``"`` (or that is
+    a NUL byte alone, at the end) is thus a batch whose append never
+    completed: the reader stops there and sets :attr:`uncommitted`.
+
+    Args:
+        stream: A binary stream positioned at ``start``.
+        start: The offset of the stream's position in the file.
+        lines: How many lines come before ``start`` (numbers continue from it).
+        end: Read no further than this offset (``None``: to the end).
+
+    Attributes:
+        offset: The offset just after the last line read.
+        lines: The number of the last line read (blank lines count).
+        ends_with_newline: Whether the last line read had a line end (or none was read).
+        uncommitted: The offset of an interrupted append's first byte, or ``None``.
+        uncommitted_line: Its line number, or ``None``.
+    """
+
+    def __init__(self, stream: BinaryIO, *, start: int = 0, lines: int = 0, end: int | None = None) -> None:
+        self._stream = stream
+        self._end = end
+        self.offset = start
+        self.lines = lines
+        self.ends_with_newline = True
+        self.uncommitted: int | None = None
+        self.uncommitted_line: int | None = None
+
+    def _readline(self, limit: int) -> bytes:
+        if self._end is not None:
+            limit = min(limit, self._end - self.offset)
+            if limit <= 0:
+                return b""
+        return self._stream.readline(limit)
+
+    def __iter__(self) -> Iterator[Line]:
+        while True:
+            start = self.offset
+            chunk = self._readline(_READ_LIMIT)
+            if not chunk:
+                return
+            if chunk[:1] == b"\x00" and (chunk[1:2] == b'"' or chunk == b"\x00"):
+                self.uncommitted, self.uncommitted_line = start, self.lines + 1
+                return
+            self.lines += 1
+            self.offset += len(chunk)
+            terminated = chunk.endswith(b"\n")
+            self.ends_with_newline = terminated
+            if not terminated and len(chunk) == _READ_LIMIT:
+                yield Line(self.lines, start, None, False)
+                self._skip()
+                continue
+            if start == 0 and chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM):]
+            text = chunk.decode("utf-8", errors="surrogateescape")
+            text = text.removesuffix("\n").removesuffix("\r") if terminated else text
+            if text.strip():
+                yield Line(self.lines, start, text, not terminated)
+
+    def _skip(self) -> None:
+        """Read past the rest of a line too long to keep, holding one chunk at a time."""
+        if self._stream.seekable():
+            buffer = bytearray(_SKIP_CHUNK)
+            while True:
+                size = typing.cast(Any, self._stream).readinto(buffer)
+                if self._end is not None:
+                    size = min(size or 0, self._end - self.offset)
+                if not size:
+                    self.ends_with_newline = False
+                    return
+                found = buffer.find(b"\n", 0, size)
+                if found >= 0:
+                    self.offset += found + 1
+                    self._stream.seek(self.offset)
+                    self.ends_with_newline = True
+                    return
+                self.offset += size
+        while True:
+            piece = self._readline(_SKIP_CHUNK)
+            self.offset += len(piece)
+            if not piece or piece.endswith(b"\n"):
+                self.ends_with_newline = bool(piece)
+                return
+
+
+_STRUCTURE = re.compile(r'\\.|["{}\[\]]', re.DOTALL)
+
+
+def is_torn(text: str) -> bool:
+    """Whether an unterminated last line that does not parse is a write cut short (a *torn* line).
+
+    It is when it could be the start of a record line: at most
+    :data:`MAX_LINE_BYTES`, it begins with ``{``, and it stops inside a
+    string or before every bracket it opened is closed. A complete line
+    that is merely invalid (``NaN``, a duplicate key, a bad number), or a
+    line that is not JSON at all, is not torn.
+    """
+    body = text.strip()
+    if not body.startswith("{") or len(body) > MAX_LINE_BYTES:
+        return False
+    depth, in_string = 0, False
+    for match in _STRUCTURE.finditer(body):
+        token = match.group()
+        if in_string:
+            in_string = token != '"'
+        elif token == '"':
+            in_string = True
+        elif token in "{[":
+            depth += 1
+        elif token in "}]":
+            depth -= 1
+    return in_string or depth > 0
+
+
+def _decoded(number: int, text: str | None, unterminated: bool, path: str | None,
+             keep_unknown: bool) -> tuple[int, Any, Record | DecodeError]:
+    """(number, parsed JSON or ``None``, record or its error) for one line."""
+    if text is None:
+        return number, None, DecodeError(f"line too long: over {MAX_LINE_BYTES:,} bytes, the limit; skipped unread",
+                                         path=path, line=number)
+    raw = None
+    try:
+        raw = parse_line(text, path, number)
+        try:
+            item: Record | DecodeError = from_dict(raw, keep_unknown=keep_unknown)
+        except DecodeError as exc:
+            raise exc.located(path=path, line=number) from exc.__cause__
+    except DecodeError as exc:
+        item = exc
+        if unterminated and raw is None and is_torn(text):
+            item = TornTailError(
+                f"{exc.reason} -- the last line has no line end: a write was interrupted? "
+                "`negotiation repair` removes it, keeping a backup",
+                path=path, line=number, event_id=exc.event_id, field=exc.field)
+    return number, raw, item
+
+
 def scan_jsonl(text: str, path: str | None, keep_unknown: bool, *,
                at_start: bool = True) -> Iterator[tuple[int, Any, Record | DecodeError]]:
-    """Yield (line number, parsed JSON or ``None``, record or its error) for each non-blank line.
+    """Yield (line number, parsed JSON or ``None``, record or its error) for each non-blank line of ``text``.
 
-    A last line without a line end that is not even JSON is a torn write:
-    its error is a :class:`TornTailError`. ``at_start``: ``text`` begins the
-    file (see :func:`split_lines`).
+    A last line without a line end that was cut short (see :func:`is_torn`)
+    is a torn write: its error is a :class:`TornTailError`. ``at_start``:
+    ``text`` begins the file (see :func:`split_lines`).
     """
     for number, line, unterminated in split_lines(text, at_start=at_start):
-        raw = None
-        try:
-            raw = parse_line(line, path, number)
-            try:
-                item: Record | DecodeError = from_dict(raw, keep_unknown=keep_unknown)
-            except DecodeError as exc:
-                raise exc.located(path=path, line=number) from exc.__cause__
-        except DecodeError as exc:
-            item = exc
-            if unterminated and raw is None:
-                item = TornTailError(
-                    f"{exc.reason} -- the last line has no line end: a write was interrupted? "
-                    "`negotiation repair` removes it, keeping a backup",
-                    path=path, line=number, event_id=exc.event_id, field=exc.field)
-        yield number, raw, item
+        yield _decoded(number, line, unterminated, path, keep_unknown)
+
+
+def scan_lines(lines: Iterable[Line], path: str | None,
+               keep_unknown: bool) -> Iterator[tuple[int, Any, Record | DecodeError]]:
+    """Like :func:`scan_jsonl`, for the lines of a :class:`LineReader`; a line too long is an error, unread."""
+    for line in lines:
+        yield _decoded(line.number, line.text, line.unterminated, path, keep_unknown)
+
+
+def warn_broken_chain(verification: Verification) -> None:
+    """Issue a :class:`ChainWarning` if ``verification`` found a break, naming the file and the first bad record.
+
+    The warning points at the first caller outside the ``events`` package.
+    """
+    if verification.first_bad is None:
+        return
+    frame: Any = sys._getframe(0)
+    level = 1
+    package = os.path.dirname(__file__)
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == package:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(ChainWarning(verification.path, verification.first_bad, verification.problem or "broken",
+                               verification.unit), stacklevel=level)
+
+
+def _chain_checked(scanned: Iterator[tuple[int, Any, Record | DecodeError]], path: str, *,
+                   stop_at_error: bool) -> list[tuple[int, Record | DecodeError]]:
+    """Every scanned (number, record or error), checking the hash chain on the way.
+
+    With ``stop_at_error`` the first error is raised. A break of the chain
+    at a record that decoded issues a :class:`ChainWarning` (a line that
+    does not decode is reported as its error instead).
+    """
+    results: list[tuple[int, Record | DecodeError]] = []
+
+    def fed() -> Iterator[tuple[int, Any]]:
+        for number, raw, item in scanned:
+            if stop_at_error and isinstance(item, DecodeError):
+                raise item
+            results.append((number, item))
+            yield number, raw
+
+    verification = verify_records(path, fed())
+    if verification.first_bad is not None and results and not isinstance(results[-1][1], DecodeError):
+        warn_broken_chain(verification)
+    for number, _, item in scanned:  # the rest, after a break
+        if stop_at_error and isinstance(item, DecodeError):
+            raise item
+        results.append((number, item))
+    return results
 
 
 @overload
@@ -497,13 +720,22 @@ class LogCheck:
 def check_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> LogCheck:
     """Read a JSON Lines file, decoding every line that can be and collecting an error for each other line.
 
-    Unlike :func:`read_jsonl`, this does not stop at the first bad line.
+    Unlike :func:`read_jsonl`, this does not stop at the first bad line. The
+    file is read as :func:`read_jsonl` reads it (a stream, in bounded memory;
+    a line too long is an error, skipped unread; an interrupted append at
+    the end is left out), and a broken hash chain issues a
+    :class:`ChainWarning`.
 
     Raises:
+        FileNotFoundError: there is no such file.
+        IsADirectoryError: ``path`` is a folder.
+        DecodeError: the file is not a regular file or a pipe, or is a SQLite database.
         OSError: the file cannot be read.
     """
-    scanned = scan_jsonl(read_text(path), os.fspath(path), keep_unknown)
-    return LogCheck.of((number, item) for number, _, item in scanned)
+    name = os.fspath(path)
+    with open_log(name) as stream:
+        scanned = scan_lines(LineReader(stream), name, keep_unknown)
+        return LogCheck.of(_chain_checked(scanned, name, stop_at_error=False))
 
 
 def encode_lines(records: Iterable[dict[str, Any]], previous: str | None = GENESIS) -> tuple[str, str | None]:
@@ -553,17 +785,70 @@ def dumps_jsonl(events: Iterable[Record]) -> str:
     return encode_lines(map(to_record, events))[0]
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    """The file's text; bytes that are not UTF-8 become lone surrogates, refused per line.
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a pipe"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def refuse_special(fd: int, path: str, *, pipes: bool = False) -> os.stat_result:
+    """Return ``fd``'s status if it is a regular file (or, with ``pipes``, a pipe); else raise.
 
     Raises:
-        DecodeError: the file is a SQLite database (read it with ``events.read_log``).
+        IsADirectoryError: it is a folder.
+        DecodeError: it is a device, a socket, or a pipe not allowed here.
     """
-    data = Path(path).read_bytes()
-    if data.startswith(b"SQLite format 3\x00"):
-        raise DecodeError("a SQLite database, not JSON Lines: read a store with events.read_log or "
-                          "events.open_store, and name it .sqlite", path=os.fspath(path))
-    return data.decode("utf-8", errors="surrogateescape")
+    status = os.fstat(fd)
+    if stat.S_ISREG(status.st_mode) or (pipes and stat.S_ISFIFO(status.st_mode)):
+        return status
+    if stat.S_ISDIR(status.st_mode):
+        raise IsADirectoryError(21, "Is a directory (a log is a file)", path)
+    allowed = "a regular file or a pipe" if pipes else "a regular file"
+    raise DecodeError(f"not a log: {_kind(status.st_mode)}; a log is {allowed}", path=path)
+
+
+@contextlib.contextmanager
+def open_log(path: str | os.PathLike[str], *, pipes: bool = True) -> Iterator[BinaryIO]:
+    """Open a JSON Lines log for reading as a binary stream, refusing what is not a log file.
+
+    A regular file is read; so is a pipe (``<(zcat log.gz)``, standard
+    input) with ``pipes``, read once as a stream. Opening never waits on a
+    device or on a named pipe that was not asked for.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        IsADirectoryError: ``path`` is a folder.
+        DecodeError: a device, a socket, or a pipe (without ``pipes``); a SQLite database.
+    """
+    name = os.fspath(path)
+    waits = pipes and stat.S_ISFIFO(os.stat(name).st_mode)  # a pipe's reader waits for its writer
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | (0 if waits else getattr(os, "O_NONBLOCK", 0)))
+    try:
+        refuse_special(fd, name, pipes=pipes)
+        stream = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with stream:
+        if stream.peek(16)[:16] == b"SQLite format 3\x00":
+            raise DecodeError("a SQLite database, not JSON Lines: read a store with events.read_log or "
+                              "events.open_store, and name it .sqlite", path=name)
+        yield stream
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The file's whole text; bytes that are not UTF-8 become lone surrogates, refused per line.
+
+    Reads everything into memory: the library's readers use
+    :class:`LineReader` instead.
+
+    Raises:
+        DecodeError: the file is a SQLite database, or not a regular file or a pipe.
+    """
+    with open_log(path) as stream:
+        return stream.read().decode("utf-8", errors="surrogateescape")
 
 
 @overload
@@ -573,17 +858,40 @@ def read_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool) -> tuple[Rec
 def read_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> tuple[Record, ...]:
     """Read a JSON Lines log (UTF-8) into a tuple of events, in file order.
 
+    The file is read as a stream, one line at a time: memory holds the
+    events and at most one line of :data:`MAX_LINE_BYTES`; a longer line is
+    refused unread. A regular file or a pipe is read (standard input as
+    ``/dev/stdin``); a folder, a device or a socket is refused before any
+    read. A batch whose append was interrupted (a process killed while
+    :meth:`events.JsonlStore.append` wrote it) is not part of the log: it is
+    left out, so a batch is read whole or not at all.
+
     Args:
         path: The file.
         keep_unknown: Keep unknown types and future versions as
             :class:`OpaqueRecord` instead of refusing them.
 
+    Warns:
+        ChainWarning: the log is chained and a record that decodes breaks
+            the chain (edited, removed, inserted or moved): the warning
+            names the file and the first bad line. The events are still
+            returned, unless the warning is made an error (see
+            :class:`ChainWarning`).
+
     Raises:
+        FileNotFoundError: there is no such file.
+        IsADirectoryError: ``path`` is a folder.
         OSError: the file cannot be read.
-        DecodeError: a line is not valid UTF-8 or not a valid event; the
-            error names the file, the line, the event id and the field.
+        DecodeError: the file is not a regular file or a pipe, or is a
+            SQLite database; a line is too long, not valid UTF-8 or not a
+            valid event: the error names the file, the line, the event id
+            and the field (a :class:`TornTailError` for a last line cut
+            short by a crash).
     """
-    return loads_jsonl(read_text(path), path=os.fspath(path), keep_unknown=keep_unknown)
+    name = os.fspath(path)
+    with open_log(name) as stream:
+        scanned = scan_lines(LineReader(stream), name, keep_unknown)
+        return tuple(item for _, item in _chain_checked(scanned, name, stop_at_error=True))  # type: ignore[misc]
 
 
 def write_jsonl(path: str | os.PathLike[str], events: Iterable[Record]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ChainWarning",
     "ConcurrencyError",
     "DecodeError",
     "DuplicateEventError",
@@ -133,3 +134,40 @@ class DuplicateEventError(StoreError):
             f"{path}: event {event_id!r} is already stored ({where}) with different content; "
             "nothing was written (to change a stored event, append an EventCorrected)"
         )
+
+
+class ChainWarning(UserWarning):
+    """A log's hash chain is broken: a record was edited, removed, inserted or moved.
+
+    The readers of JSON Lines logs (:func:`events.read_log`,
+    :func:`events.check_log`, :func:`events.read_jsonl`,
+    :func:`events.check_jsonl`) issue it once per read, after reading the
+    record that breaks the chain, and still return what they read. They
+    issue it only for a record that decodes: a line that does not decode is
+    reported as an error (raised, or in ``LogCheck.errors``) instead.
+    ``events.verify_log`` says the same as a result, not a warning.
+
+    To refuse such a log, make the warning an error: the reader then raises
+    this warning (which is not an :class:`EventsError`)::
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", events.ChainWarning)
+            log = events.read_log(path)    # raises events.ChainWarning
+
+    Attributes:
+        path: The log.
+        line: The first line (or record number) that breaks the chain.
+        problem: What is wrong there.
+        unit: What ``line`` counts: ``"line"`` or ``"record"``.
+    """
+
+    def __init__(self, path: str, line: int, problem: str, unit: str = "line") -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        self.unit = unit
+        super().__init__(f"{path}, {unit} {line}: the hash chain is broken: {problem} (`negotiation verify` "
+                         "checks the chain)")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.path, self.line, self.problem, self.unit)

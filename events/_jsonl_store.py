@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ._chain import GENESIS, HASH_FIELD
-from ._codec import Record, encode_lines, scan_jsonl, to_record
+from ._codec import LineReader, Record, encode_lines, open_log, refuse_special, scan_lines, to_record
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
 from ._opaque import OpaqueRecord
 from ._vocabulary import Event
@@ -33,13 +33,25 @@ def content_key(record: dict[str, object]) -> bytes:
 class JsonlStore:
     """An event log in a JSON Lines file that only ever grows.
 
-    Each :meth:`append` writes whole lines in one write and flushes them to
-    disk (``fsync``) before returning; existing lines are never rewritten.
-    The store is opened by reading the whole file: a bad line raises there,
-    naming the line, so nothing is ever appended to a damaged log. A torn
-    last line (a crash mid-write) raises :class:`TornTailError`;
-    ``negotiation repair`` removes it, keeping a backup. Appends chain their
-    lines (``events/_chain.py``) unless the file holds unchained lines.
+    Each :meth:`append` is all or nothing, also when the process is killed
+    or the machine stops mid-write: the batch's lines are written at the end
+    with the first byte of the first line held back (a NUL byte in its
+    place) and flushed to disk (``fsync``); then that byte (``{``) is
+    written and flushed. Until then every reader of this library sees a
+    line beginning with a NUL byte and leaves it and what follows out, as
+    an append that never happened; the next append (or ``negotiation
+    repair``) cuts it off. Older versions of the library, and other JSON
+    Lines tools, refuse such a log at that line instead of reading half a
+    batch. Committed lines are never rewritten; a finished append's lines
+    are ordinary JSON Lines.
+
+    The store is opened by reading the whole file as a stream (one line in
+    memory at a time): a bad line raises there, naming the line, so nothing
+    is ever appended to a damaged log. A torn last line (left by a writer
+    without this protocol) raises :class:`TornTailError`; ``negotiation
+    repair`` removes it, keeping a backup. Appends chain their lines
+    (``events/_chain.py``) unless the file holds unchained lines. The file
+    must be a regular file (a symbolic link to one is followed).
 
     Several processes may append to one file: each append takes an
     exclusive ``flock`` and first reads what others appended.
@@ -51,8 +63,10 @@ class JsonlStore:
 
     Raises:
         DecodeError: a line of the file does not decode (a
-            :class:`TornTailError` for a torn last line).
+            :class:`TornTailError` for a torn last line); the file is not a
+            regular file (a device, a pipe, a socket).
         DuplicateEventError: two lines have one id and different content.
+        IsADirectoryError: ``path`` is a folder.
         OSError: the file cannot be read.
     """
 
@@ -68,7 +82,7 @@ class JsonlStore:
         self._ends_with_newline = True
         self._identity: tuple[int, int] | None = None
         if Path(self._path).exists():
-            with open(self._path, "rb") as stream, locked(stream.fileno(), shared=True):
+            with open_log(self._path, pipes=False) as stream, locked(stream.fileno(), shared=True):
                 self._catch_up(stream)
 
     @property
@@ -85,7 +99,7 @@ class JsonlStore:
                 the file in a state this store refuses (see :meth:`append`).
         """
         if Path(self._path).exists():
-            with open(self._path, "rb") as stream, locked(stream.fileno(), shared=True):
+            with open_log(self._path, pipes=False) as stream, locked(stream.fileno(), shared=True):
                 self._catch_up(stream)
         return self._version
 
@@ -99,19 +113,23 @@ class JsonlStore:
         check_after(self._path, after)
         if not Path(self._path).exists():
             return
-        with open(self._path, "rb") as stream, locked(stream.fileno(), shared=True):
-            text = stream.read().decode("utf-8", errors="surrogateescape")
-        for count, (_, _, item) in enumerate(scan_jsonl(text, self._path, self._keep_unknown), start=1):
-            if isinstance(item, DecodeError):
-                raise item
-            if count > after:
-                yield item
+        items = []
+        with open_log(self._path, pipes=False) as stream, locked(stream.fileno(), shared=True):
+            for _, _, item in scan_lines(LineReader(stream), self._path, self._keep_unknown):
+                if isinstance(item, DecodeError):
+                    raise item
+                items.append(item)
+        yield from items[after:]
 
     def append(self, events: Iterable[Record], *, expected_version: int | None = None) -> int:
         """Append events (and kept opaque records) at the end, durably, all or nothing.
 
         An event whose id is already stored with the same content is skipped
-        (a retried append is harmless).
+        (a retried append is harmless). All or nothing holds also if the
+        process is killed mid-write: the batch is then not part of the log
+        (readers leave it out, and the next append cuts it off), so the
+        version stays what it was before the append, and retrying with the
+        same ``expected_version`` is right.
 
         Args:
             events: What to append, in order.
@@ -125,22 +143,27 @@ class JsonlStore:
             ConcurrencyError: ``expected_version`` is not the store's version.
             DuplicateEventError: an id is stored (or repeated in ``events``)
                 with different content.
-            DecodeError: another writer left a line that does not decode.
+            DecodeError: another writer left a line that does not decode; the
+                file is not a regular file.
             TypeError: an item is not an event or opaque record.
             StoreError: ``expected_version`` is not ``None`` or an integer from 0.
             OSError: the write failed; the file is cut back to where it was.
         """
         check_expected(self._path, expected_version)
         records = [to_record(item) for item in checked_items(events)]
-        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(self._path, flags, 0o644)
         try:
+            refuse_special(fd, self._path)
             with locked(fd):
                 if not _same_file(fd, self._path):
                     raise StoreError(f"{self._path}: the file was replaced (upgraded?) while this append waited; "
                                      "nothing was written: open the store again")
                 with os.fdopen(os.dup(fd), "rb") as stream:
                     self._catch_up(stream)
+                if os.fstat(fd).st_size > self._size:  # an append interrupted by a crash: it never happened
+                    os.ftruncate(fd, self._size)
+                    os.fsync(fd)
                 if expected_version is not None and expected_version != self._version:
                     raise ConcurrencyError(path=self._path, expected=expected_version, actual=self._version)
                 fresh = self._fresh(records)
@@ -148,9 +171,10 @@ class JsonlStore:
                     return self._version
                 chained = self._chained if self._chained is not None else True
                 text, head = encode_lines(fresh, (self._head or GENESIS) if chained else None)
-                data = (b"" if self._ends_with_newline else b"\n") + text.encode("utf-8")
-                _write_all(fd, data, self._size)
-                self._size += len(data)
+                prefix = b"" if self._ends_with_newline else b"\n"
+                data = text.encode("utf-8")
+                _write_batch(fd, prefix, data, self._size)
+                self._size += len(prefix) + len(data)
                 self._ends_with_newline = True
                 for line, record in enumerate(fresh, start=self._lines + 1):
                     self._version += 1
@@ -185,7 +209,7 @@ class JsonlStore:
             self._ids.setdefault(event_id, (line, content_key(record)))
 
     def _catch_up(self, stream: BinaryIO) -> None:
-        """Read what was appended since this store last looked (by any writer)."""
+        """Read what was appended since this store last looked (by any writer), up to an interrupted append."""
         status = os.fstat(stream.fileno())
         if self._identity not in (None, (status.st_dev, status.st_ino)):
             raise StoreError(f"{self._path}: the file was replaced (by write_jsonl, an editor, a copy) since this "
@@ -200,11 +224,10 @@ class JsonlStore:
         if not self._ends_with_newline:
             raise StoreError(f"{self._path}: another writer appended after an unterminated line")
         stream.seek(self._size)
-        text = stream.read(size - self._size).decode("utf-8", errors="surrogateescape")
-        for number, raw, item in scan_jsonl(text, self._path, self._keep_unknown, at_start=not self._size):
-            number += self._lines
+        reader = LineReader(stream, start=self._size, lines=self._lines, end=size)
+        for number, raw, item in scan_lines(reader, self._path, self._keep_unknown):
             if isinstance(item, DecodeError):
-                raise item.located(line=number)
+                raise item
             record = to_record(item)
             event_id = record.get("event_id")
             stored = self._ids.get(event_id) if isinstance(event_id, str) else None
@@ -217,9 +240,9 @@ class JsonlStore:
             self._version += 1
             self._index(record, number)
             self._head = carried if self._chained else None
-        self._lines += text.count("\n") + (0 if text.endswith("\n") else 1)
-        self._ends_with_newline = text.endswith("\n")
-        self._size = size
+        self._lines = reader.lines
+        self._ends_with_newline = reader.ends_with_newline
+        self._size = reader.offset  # an interrupted append after it is left for the next append to cut off
 
 
 def _where(line: int) -> str:
@@ -269,14 +292,30 @@ def _same_file(fd: int, path: str) -> bool:
     return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
-def _write_all(fd: int, data: bytes, size: int) -> None:
-    """Write ``data`` at the end and fsync; on failure cut the file back to ``size`` bytes."""
+def _write_batch(fd: int, prefix: bytes, data: bytes, size: int) -> None:
+    """Write ``prefix + data`` at offset ``size``, all or nothing, and fsync; on failure cut back to ``size``.
+
+    ``data`` is whole lines, starting with ``{``. It is written with that
+    first byte held back as a NUL byte and flushed; only then is the ``{``
+    written and flushed. A crash before that leaves a line that begins with
+    NUL, which readers leave out and the next append cuts off (see
+    :class:`events._codec.LineReader`).
+    """
+    if not data.startswith(b"{"):
+        raise ValueError("a batch of JSON Lines records starts with '{'")
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_at(fd, prefix + b"\x00" + data[1:], size)
+        os.fsync(fd)
+        _write_at(fd, data[:1], size + len(prefix))
         os.fsync(fd)
     except BaseException:
         os.ftruncate(fd, size)
         os.fsync(fd)
         raise
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    os.lseek(fd, offset, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]

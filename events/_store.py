@@ -9,18 +9,18 @@ from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 from ._chain import Verification, verify_records
 from ._codec import (
+    LineReader,
     LogCheck,
     Record,
     check_jsonl,
+    open_log,
     parse_line,
     read_jsonl,
-    read_text,
-    split_lines,
 )
 from ._errors import DecodeError
 from ._jsonl_store import JsonlStore
 from ._revisions import AnyEvent
-from ._sqlite_store import SQLITE_SUFFIXES, SqliteStore
+from ._sqlite_store import SQLITE_SUFFIXES, SqliteStore, verify_sqlite
 
 __all__ = ["JSONL_SUFFIXES", "EventStore", "check_log", "is_sqlite", "open_store", "raw_records", "read_log", "verify_log"]
 
@@ -64,7 +64,11 @@ def open_store(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> J
 
     Raises:
         DecodeError: a JSON Lines log has a bad line (see :class:`JsonlStore`).
-        StoreError: the file is not an event store.
+        StoreError: the file is not an event store (for SQLite: not a
+            regular file, or not a database whose schema, triggers and
+            ``application_id`` are the library's; see :class:`SqliteStore`),
+            or other connections kept a SQLite store locked for 60 s.
+        FileNotFoundError: the folder of a new SQLite store is missing.
         OSError: the file cannot be read.
     """
     if is_sqlite(path):
@@ -79,10 +83,23 @@ def read_log(path: str | os.PathLike[str], *, keep_unknown: bool) -> tuple[Recor
 def read_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> tuple[Record, ...]:
     """Read a whole log, JSON Lines or SQLite by its file name, without changing it.
 
+    A JSON Lines log is read as :func:`events.read_jsonl` reads it: as a
+    stream, in bounded memory; a regular file or a pipe; an interrupted
+    append at its end left out.
+
+    Warns:
+        ChainWarning: a JSON Lines log's hash chain is broken at a record
+            that decodes (the records are still returned).
+
     Raises:
         FileNotFoundError: there is no such file (a store is never created by reading).
-        DecodeError: at the first record that does not decode.
-        StoreError: a ``.sqlite`` file is not an event store.
+        IsADirectoryError: ``path`` is a folder.
+        DecodeError: at the first record that does not decode (in a SQLite
+            store also a record column that is not JSON text), naming it;
+            a JSON Lines log that is a device or a socket, or a line over
+            ``MAX_LINE_BYTES`` (refused unread).
+        StoreError: a ``.sqlite`` file is not an event store (see
+            :class:`SqliteStore`) or sqlite fails to read it.
     """
     if not is_sqlite(path):
         return read_jsonl(path, keep_unknown=keep_unknown)
@@ -93,9 +110,19 @@ def read_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> tup
 def check_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> LogCheck:
     """Decode every record of a log that can be, collecting an error for each other one.
 
+    A JSON Lines log is read as :func:`events.check_jsonl` reads it (a
+    line over ``MAX_LINE_BYTES`` is an error, skipped unread).
+
+    Warns:
+        ChainWarning: a JSON Lines log's hash chain is broken at a record
+            that decodes.
+
     Raises:
         FileNotFoundError: there is no such file.
-        StoreError: a ``.sqlite`` file is not an event store.
+        IsADirectoryError: ``path`` is a folder.
+        DecodeError: a JSON Lines log is a device or a socket, or a SQLite database.
+        StoreError: a ``.sqlite`` file is not an event store (see
+            :class:`SqliteStore`) or sqlite fails to read it.
         OSError: the file cannot be read.
     """
     if not is_sqlite(path):
@@ -107,6 +134,10 @@ def check_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Lo
 def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> Verification:
     """Check a log's hash chain (see ``events/_chain.py``) without decoding its events.
 
+    In a SQLite store, every query column (``seq``, ``event_id``, ``type``,
+    ``version``, ``effective``, ``recorded_us``) is also recomputed from its
+    record, so that a column edited behind the chain's back is found.
+
     Args:
         path: A JSON Lines or SQLite log.
         head: A hash kept from earlier: the chain must still contain it.
@@ -114,21 +145,39 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> Veri
     Returns:
         The :class:`Verification`: intact, unchained, or the first record
         that breaks the chain, by its line (JSON Lines) or record number
-        (SQLite). A line that is not JSON breaks the chain there.
+        (SQLite). A line that is not JSON breaks the chain there; in a
+        SQLite store, so does a row whose query column disagrees with its
+        record (the problem names the column, what it holds and what the
+        record says).
 
     Raises:
         FileNotFoundError: there is no such file.
-        StoreError: a ``.sqlite`` file is not an event store.
+        IsADirectoryError: ``path`` is a folder.
+        DecodeError: a JSON Lines log is a device or a socket, or a SQLite
+            database (a JSON Lines log is read as a stream; an interrupted
+            append at its end is left out).
+        StoreError: a ``.sqlite`` file is not an event store (see
+            :class:`SqliteStore`; a store whose table is the library's but
+            whose triggers, index or id are not is refused only when no row
+            is wrong, else the result names the first wrong row and that
+            too), or sqlite fails to read it.
+        ValueError: ``head`` is not 64 hex digits.
     """
     name = os.fspath(path)
     if is_sqlite(path):
-        with SqliteStore(path, create=False) as store:
-            return verify_records(name, store.raw(), unit="record", head=head)
+        return verify_sqlite(path, head=head)
     return verify_records(name, _parsed_lines(name), head=head)
 
 
 def raw_records(path: str | os.PathLike[str]) -> list[Any]:
-    """Every stored record of a log as parsed JSON (chain field included), undecoded; ``None`` for a bad line."""
+    """Every stored record of a log as parsed JSON (chain field included), undecoded; ``None`` for a bad line.
+
+    In a SQLite store, a record column that is not JSON text is ``None`` too.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        StoreError: a ``.sqlite`` file is not an event store or sqlite fails to read it.
+    """
     if is_sqlite(path):
         with SqliteStore(path, create=False) as store:
             return [record for _, record in store.raw()]
@@ -136,8 +185,13 @@ def raw_records(path: str | os.PathLike[str]) -> list[Any]:
 
 
 def _parsed_lines(path: str) -> Iterator[tuple[int, object]]:
-    for number, line, _ in split_lines(read_text(path)):
-        try:
-            yield number, parse_line(line, path, number)
-        except DecodeError:
-            yield number, None
+    """Each line's number and parsed JSON (``None`` if it is not JSON or too long), read as a stream.
+
+    An interrupted append at the end is left out, as readers leave it out.
+    """
+    with open_log(path) as stream:
+        for line in LineReader(stream):
+            try:
+                yield line.number, None if line.text is None else parse_line(line.text, path, line.number)
+            except DecodeError:
+                yield line.number, None

@@ -51,6 +51,7 @@ class Upcasting:
         self._current = dict(current)
         self._aliases: dict[str, str] = {}
         self._steps: dict[tuple[str, int], Upcaster] = {}
+        self._moved: dict[tuple[str, int], dict[str, str]] = {}
 
     def alias(self, old: str, new: str) -> None:
         """Read records tagged ``old`` as type ``new`` (at the version they carry).
@@ -62,8 +63,18 @@ class Upcasting:
             raise ValueError(f"cannot alias {old!r} to {new!r}: the new tag must be current and the old one not")
         self._aliases[old] = new
 
-    def register(self, tag: str, version: int) -> Callable[[Upcaster], Upcaster]:
+    def register(self, tag: str, version: int, *,
+                 moved: Mapping[str, str] | None = None) -> Callable[[Upcaster], Upcaster]:
         """Decorate the upcaster of ``tag`` records from ``version`` to ``version + 1``.
+
+        Args:
+            tag: The current type tag.
+            version: The version the upcaster reads.
+            moved: Where each field path of ``version + 1`` that the upcaster
+                fills came from in ``version``, e.g. ``{"items[0]":
+                "commodity"}``: an error found in the upcast record is then
+                reported under the field the stored record has (see
+                :meth:`origin`).
 
         Raises:
             ValueError: ``tag`` is not current, ``version`` is not below its
@@ -74,9 +85,31 @@ class Upcasting:
 
         def register(step: Upcaster) -> Upcaster:
             self._steps[tag, version] = step
+            self._moved[tag, version] = dict(moved or {})
             return step
 
         return register
+
+    def origin(self, record: Mapping[str, Any], field: str | None) -> str | None:
+        """The field of the stored ``record`` that a field path of its upcast (current) form came from.
+
+        ``field`` is returned unchanged for a record stored at the current
+        version, for an unknown type or version, and for a field no
+        upcaster moved.
+        """
+        tag, version = record.get("type"), record.get("v")
+        if field is None or not isinstance(tag, str) or type(version) is not int:
+            return field
+        tag = self._aliases.get(tag, tag)
+        current = self._current.get(tag)
+        if current is None or not 1 <= version < current:
+            return field
+        for step in range(current - 1, version - 1, -1):
+            for new, old in sorted(self._moved.get((tag, step), {}).items(), key=lambda pair: -len(pair[0])):
+                if field == new or field.startswith((f"{new}.", f"{new}[")):
+                    field = old + field[len(new):]
+                    break
+        return field
 
     def upgrade(self, record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """Bring a record to its type's current version.
@@ -91,14 +124,18 @@ class Upcasting:
         Raises:
             UnknownRecordError: the type is unknown, the version is newer
                 than this library knows, or no upcaster reads it.
-            DecodeError: an upcaster found an old record malformed.
+            DecodeError: the type is missing or null; the version is not an
+                integer from 1; an upcaster found an old record malformed.
         """
         raw_id = record.get("event_id")
         event_id = raw_id if isinstance(raw_id, str) else None
         tag = record.get("type")
         known = ", ".join(sorted(self._current))
-        if tag is None:
+        if "type" not in record:
             raise DecodeError(f"required field is missing; expected one of {known}", event_id=event_id, field="type")
+        if tag is None:
+            raise DecodeError(f"expected an event type (a string), got null; one of {known}",
+                              event_id=event_id, field="type")
         if not isinstance(tag, str) or (tag not in self._current and tag not in self._aliases):
             raise UnknownRecordError(f"unknown event type {tag!r}; expected one of {known}",
                                      event_id=event_id, field="type")
@@ -129,7 +166,7 @@ UPCASTING = Upcasting({cls.TYPE: cls.VERSION for cls in EVENT_TYPES})
 UPCASTING.alias("LicensesApproved", "ExportLicencesApproved")
 
 
-@UPCASTING.register("ExportLicencesApproved", 1)
+@UPCASTING.register("ExportLicencesApproved", 1, moved={"items[0]": "commodity", "items": "commodity"})
 def _licences_items(fields: dict[str, Any]) -> dict[str, Any]:
     """v1 -> v2: one ``commodity`` text becomes ``items``, a list of one."""
     if "items" in fields:

@@ -76,7 +76,7 @@ measure on all partners but the United Kingdom in one event (Section 232
 steel and aluminium, autos; the 10 % baseline).
 """
 
-_PERIOD = re.compile(r"([0-9]{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
+_PERIOD = re.compile(r"(?!0000)([0-9]{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")  # year 0 is no date
 
 
 def _period_start(period: str) -> date:

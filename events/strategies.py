@@ -163,7 +163,8 @@ def suspensions(draw: Any, *, rate: Decimal = Decimal(34), start: date = START, 
 
 
 def _below(draw: Any, rate: Decimal) -> Decimal:
-    return (rate * draw(st.integers(0, 99)) / 100).quantize(Decimal("0.0001"), ROUND_DOWN)
+    share: int = draw(st.integers(0, 99))
+    return (rate * share / 100).quantize(Decimal("0.0001"), ROUND_DOWN)
 
 
 def _day(draw: Any, start: date, end: date) -> date:
@@ -238,7 +239,7 @@ def _terms(draw: Any, parties: tuple[str, ...], imposer: str, target: str, measu
     terms["exempt_parties"] = tuple(draw(st.lists(st.sampled_from(others), max_size=2, unique=True))) if others else ()
     if not measure.startswith("S232") and draw(st.booleans()):
         terms["yields_to"] = ("S232",)
-    usable = [q for q in quotas if q.recorded <= base["recorded"]]
+    usable = [q for q in quotas if q.recorded <= base["recorded"] and (q.imposer, q.target) == (imposer, target)]
     if usable and rate > 0 and draw(st.booleans()):
         terms["quota"] = TariffQuota(quota_id=draw(st.sampled_from(usable)).quota_id, in_quota_rate=_below(draw, rate))
     return terms
@@ -567,6 +568,19 @@ def events_retracted(draw: Any, *, target: Any) -> EventRetracted:
     return EventRetracted(event_id=draw(_IDS), effective=recorded.date(), recorded=recorded, retracts=target.event_id)
 
 
+def _without_ties(events: list[AnyEvent]) -> list[AnyEvent]:
+    """Move a tariff change that would tie another (same layer, day and recorded instant) a microsecond later."""
+    seen: set[tuple[Any, ...]] = set()
+    kept: list[AnyEvent] = []
+    for event in events:
+        if isinstance(event, TariffChanged):
+            while (key := (*event.layer_key, event.effective, event.recorded)) in seen:
+                event = attrs.evolve(event, recorded=event.recorded + timedelta(microseconds=1))
+            seen.add(key)
+        kept.append(event)
+    return kept
+
+
 @st.composite
 def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_PARTIES,
          start: date = START, end: date = END, revisions: bool = True, terms: bool = False) -> list[AnyEvent]:
@@ -646,6 +660,11 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
                 out.append(_instrument(draw, parties, later, end, instrument.instrument_id, action, new_id("e"),
                                        instrument))
     quotas = tuple(e for e in out if isinstance(e, QuotaSet))
+    for quota in quotas if terms else ():
+        if (later := after(quota.effective)) and draw(st.booleans()):
+            layer = (quota.imposer, quota.target, draw(_TERMS_MEASURES), quota.scope)
+            out.append(_tariff(draw, parties, later, end, None, new_id("e"), quota, layer=layer, terms=True,
+                               quotas=(quota,)))
     for _ in range(draw(st.integers(0, max(0, max_events // 2)))):
         kind = draw(st.sampled_from(["tariff", "held", "leaders", "licences", "trade", "statement"]))
         if kind == "tariff":
@@ -663,6 +682,7 @@ def logs(draw: Any, *, max_events: int = 40, parties: tuple[str, ...] = DEFAULT_
             out.append(_trade(draw, parties, start, end, new_id("e")))
         else:
             out.append(_statement(draw, parties, start, end, new_id("e")))
+    out = _without_ties(out)
     if revisions and out:
         for _ in range(draw(st.integers(0, max(0, max_events // 8)))):
             fact = draw(st.sampled_from(out[: len(out)]))

@@ -40,6 +40,7 @@ from events import (
     TalksScheduled,
     TariffChanged,
     TradeDataReleased,
+    defined_ids,
 )
 
 from ._errors import InconsistentEventError, UnknownReferenceError
@@ -62,7 +63,7 @@ from ._state import (
     TariffLayer,
 )
 
-__all__ = ["FACT_HANDLERS", "Builder", "Definitions", "announced_by", "definitions"]
+__all__ = ["FACT_HANDLERS", "Builder", "Definitions", "announced_by", "defined_ahead"]
 
 _SECTIONS = (
     "layers", "accords", "talks", "export_controls", "trade_data", "base_rates", "quotas", "instruments",
@@ -73,18 +74,18 @@ Definitions = dict[tuple[str, str], datetime]
 """(field, id) to the earliest instant an event defining it was recorded: accords and quotas."""
 
 
-def definitions(contents: Iterable[Any]) -> Definitions:
+_AHEAD = ("accord_id", "quota.quota_id")
+"""The references a layer may make ahead in valid time (a retroactive measure implementing a later accord)."""
+
+
+def defined_ahead(contents: Iterable[Any]) -> Definitions:
     """What the facts of a log define for a reference ahead in valid time: accords and quotas, by field and id."""
     found: Definitions = {}
     for content in contents:
-        if isinstance(content, AccordReached):
-            key = ("accord_id", content.accord_id)
-        elif isinstance(content, QuotaSet):
-            key = ("quota.quota_id", content.quota_id)
-        else:
-            continue
-        known = found.get(key)
-        found[key] = content.recorded if known is None else min(known, content.recorded)
+        for key in defined_ids(content):
+            if key[0] in _AHEAD:
+                known = found.get(key)
+                found[key] = content.recorded if known is None else min(known, content.recorded)
     return found
 
 
@@ -149,7 +150,7 @@ class Builder:
         self.horizon: Horizon = state.horizon
         """The log's horizon, with the whole projection plan (every rule after it); frozen states keep the part up to their date."""
         self.defined: Definitions | None = None
-        """What the log defines for references ahead in valid time (:func:`definitions`), or ``None``: none allowed."""
+        """What the log defines for references ahead in valid time (:func:`defined_ahead`), or ``None``: none allowed."""
 
     def read(self, name: str) -> Any:
         if name == "layers":

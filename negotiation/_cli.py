@@ -100,6 +100,8 @@ def _command(commands: Any, name: str, summary: str, description: str) -> argpar
     parser.add_argument("log", metavar="LOG", help="an event log: .jsonl, or .sqlite/.sqlite3/.db")
     parser.add_argument("--keep-unknown", action="store_true",
                         help="skip records of unknown types or future versions, with a warning, instead of refusing")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse a log whose hash chain is broken (default: a warning on standard error)")
     return parser
 
 
@@ -378,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OpaqueRecordWarning)
+        warnings.simplefilter("error" if getattr(args, "strict", False) else "always", events.ChainWarning)
         code = _run(parser, args)
     for warning in caught:
         _say(f"negotiation: warning: {warning.message}")
@@ -392,7 +395,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except OSError as exc:
         _say(f"negotiation: error: cannot use {exc.filename or args.log}: {exc.strerror or exc}")
         return EXIT_INVALID
-    except events.EventsError as exc:
+    except (events.EventsError, events.ChainWarning) as exc:
         _say(f"negotiation: error: {exc}")
         return EXIT_INVALID
     if args.command == "validate":

@@ -34,22 +34,27 @@ def add_log_commands(commands: Any) -> None:
     upgrade = commands.add_parser(
         "upgrade", help="rewrite a log at current event versions, with a hash chain",
         description="Rewrite LOG with every event at its current version and a hash chain, after "
-                    "keeping a copy (x.bak.jsonl for x.jsonl). Reading never rewrites a log; only this does.")
+                    "keeping a copy (x.bak.jsonl for x.jsonl, or the first free x.bak-N.jsonl; never "
+                    "written through a link). Reading never rewrites a log; only this does.")
     upgrade.add_argument("log", metavar="LOG", help="a .jsonl or .sqlite event log")
     _keep_unknown(upgrade)
+    _follow_symlinks(upgrade)
 
     convert = commands.add_parser(
         "convert", help="copy a log into a new file of the other format",
         description="Copy every record of SOURCE into TARGET, a new file; each format follows its file "
-                    "name (.jsonl, or .sqlite/.sqlite3/.db). TARGET is never overwritten.")
+                    "name (.jsonl, or .sqlite/.sqlite3/.db). TARGET is never overwritten, also if it "
+                    "appears while SOURCE is read, and never followed if it is a symbolic link.")
     convert.add_argument("log", metavar="SOURCE", help="the log to read")
     convert.add_argument("target", metavar="TARGET", help="the new log to write")
     _keep_unknown(convert)
+    _follow_symlinks(convert)
 
     append = commands.add_parser(
         "append", help="add the events of another file (or standard input) to a log, keeping its chain",
         description="Append the events of NEW (a .jsonl file, a store, or - for standard input, one JSON "
-                    "event per line) to LOG, which is created if missing. Each event is checked first; "
+                    "event per line, piped or redirected, not typed) to LOG, which is created if missing. "
+                    "An append is all or nothing, also if it is killed midway. Each event is checked first; "
                     "an id already in LOG with the same content is skipped, with different content "
                     "refused. The way to add facts to a chained log: an edited file breaks the chain.")
     append.add_argument("log", metavar="LOG", help="the .jsonl or .sqlite log to add to")
@@ -60,9 +65,12 @@ def add_log_commands(commands: Any) -> None:
 
     repair = commands.add_parser(
         "repair", help="remove a torn last line left by an interrupted write",
-        description="If the last line of a JSON Lines log has no line end and does not decode (a write "
-                    "was interrupted), cut it off after keeping a copy (x.bak.jsonl). Nothing else is changed.")
+        description="If the last line of a JSON Lines event log has no line end and stops midway (a write "
+                    "was interrupted), or an append was killed before it finished, cut it off after keeping "
+                    "a copy (x.bak.jsonl). Nothing else is changed; a file whose other lines are not event "
+                    "records is refused.")
     repair.add_argument("log", metavar="LOG", help="a .jsonl event log")
+    _follow_symlinks(repair)
 
     commands.add_parser(
         "schema", help="print the JSON Schema of a log line",
@@ -74,6 +82,11 @@ def add_log_commands(commands: Any) -> None:
 def _keep_unknown(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-unknown", action="store_true",
                         help="keep records of unknown types or future versions as they are, instead of refusing")
+
+
+def _follow_symlinks(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--follow-symlinks", action="store_true",
+                        help="if the log is a symbolic link, work on the file it names (else a link is refused)")
 
 
 def _head(text: str) -> str:
@@ -92,7 +105,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    backup = events.upgrade(args.log, keep_unknown=args.keep_unknown)
+    backup = events.upgrade(args.log, keep_unknown=args.keep_unknown, follow_symlinks=args.follow_symlinks)
     if backup is None:
         print(f"{args.log}: already at current versions with a hash chain; left as it was")
     else:
@@ -102,7 +115,12 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 def _append(args: argparse.Namespace) -> int:
     if args.source == "-":
-        new = events.loads_jsonl(sys.stdin.read(), path="<stdin>", keep_unknown=args.keep_unknown)
+        if sys.stdin.isatty():
+            print("negotiation: error: standard input is a terminal: pipe or redirect the events "
+                  "(negotiation append LOG - < new.jsonl)", file=sys.stderr)
+            return _EXIT_INVALID
+        # Read as a stream, a line at a time, like any log: readers take a pipe or a redirected file.
+        new = events.read_log("/dev/stdin", keep_unknown=args.keep_unknown)
     else:
         new = events.read_log(args.source, keep_unknown=args.keep_unknown)
     store = events.open_store(args.log, keep_unknown=args.keep_unknown)
@@ -115,17 +133,18 @@ def _append(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    count = events.convert(args.log, args.target, keep_unknown=args.keep_unknown)
+    count = events.convert(args.log, args.target, keep_unknown=args.keep_unknown,
+                           follow_symlinks=args.follow_symlinks)
     print(f"{args.target}: {count} records copied from {args.log}")
     return _EXIT_OK
 
 
 def _repair(args: argparse.Namespace) -> int:
-    done = events.repair(args.log)
+    done = events.repair(args.log, follow_symlinks=args.follow_symlinks)
     if done is None:
-        print(f"{args.log}: the last line is whole; nothing to repair")
+        print(f"{args.log}: no torn last line and no unfinished append; nothing to repair")
     else:
-        print(f"{args.log}: removed the torn line {done.line} ({done.removed} bytes); "
+        print(f"{args.log}: removed the torn or unfinished line(s) from line {done.line} ({done.removed} bytes); "
               f"the log as it was is kept as {done.backup}")
     return _EXIT_OK
 

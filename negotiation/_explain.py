@@ -26,6 +26,8 @@ class Reason:
         revision: The correction that supplied the event's content, or ``None``.
         source: The event's citation, or ``None``.
         note: How the value follows, e.g. a suspension and its end date.
+        event_note: The event's own note (how its dates were worked out,
+            what the source says), or ``""``.
     """
 
     subject: str
@@ -34,6 +36,7 @@ class Reason:
     revision: str | None
     source: Source | None
     note: str
+    event_note: str = ""
 
 
 @frozen(kw_only=True)
@@ -61,6 +64,7 @@ def _reason(state: NegotiationState, subject: str, value: str, event_id: str | N
         subject=subject, value=value, event_id=event_id,
         revision=state.revisions.get(event_id) if event_id is not None else None,
         source=event.source if event is not None else None, note=note,
+        event_note=event.note if event is not None else "",
     )
 
 
@@ -142,10 +146,19 @@ def _ruling_words(ruling: Ruling) -> str:
 
 
 def _ruling_reasons(state: NegotiationState, found: TariffBreakdown) -> tuple[Reason, ...]:
-    """One reason per ruling on a measure the answer touches, with its source."""
-    rulings = {r.ruling_id: r for c in found.contributions for r in state.rulings_on(c.layer)}
-    return tuple(_reason(state, f"ruling on {', '.join(r.measures)}", "held unlawful" if r.unlawful else "upheld",
-                         r.event_id, _ruling_words(r)) for _, r in sorted(rulings.items()))
+    """One reason per ruling on the imposer's measures, with its source: on a layer that counts here, or on
+    measures that no longer reach these goods (what the ruling changed)."""
+    rulings = sorted((r for r in state.rulings.values() if r.imposer == found.imposer),
+                     key=lambda r: (r.decided, r.ruling_id))
+    reasons = []
+    for ruling in rulings:
+        touched = [c.layer.measure for c in found.contributions if ruling in state.rulings_on(c.layer)]
+        scope = (f"on {', '.join(dict.fromkeys(touched))}, counted here" if touched
+                 else "no layer of these measures reaches these goods on this day")
+        reasons.append(_reason(state, f"ruling on {', '.join(ruling.measures)}",
+                               "held unlawful" if ruling.unlawful else "upheld", ruling.event_id,
+                               f"{_ruling_words(ruling)}; {scope}"))
+    return tuple(reasons)
 
 
 def _caveats(state: NegotiationState) -> tuple[str, ...]:

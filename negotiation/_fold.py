@@ -20,27 +20,20 @@ from events import (
     EARLIEST,
     EVENT_TYPES,
     LATEST,
-    AccordExtended,
-    AccordReached,
     AnyEvent,
-    ControlAction,
-    DelegationNamed,
     EventCorrected,
     EventRetracted,
-    ExportControlChanged,
     BlocMembersSet,
-    InstrumentAction,
-    InstrumentChanged,
     OpaqueRecord,
     QuotaSet,
     Record,
-    TalksHeld,
-    TalksScheduled,
     TariffChanged,
+    defined_ids,
     measure_covers,
+    referenced_ids,
 )
 
-from ._builder import Builder, definitions
+from ._builder import Builder, defined_ahead
 from ._horizon import advance_horizon, horizon_of, projection_plan
 from ._errors import (
     ConflictingEventError,
@@ -131,7 +124,7 @@ def find_problems(events: Iterable[Record]) -> tuple[NegotiationError, ...]:
     versions = resolve(unique, None)
     problems += versions.problems
     builder = Builder(NegotiationState.empty(date.max))
-    builder.defined = definitions(versions.contents)
+    builder.defined = defined_ahead(versions.contents)
     for content in sorted(versions.contents, key=_FOLD_ORDER):
         try:
             builder.fold(content)
@@ -144,13 +137,14 @@ def find_problems(events: Iterable[Record]) -> tuple[NegotiationError, ...]:
     return tuple(problems)
 
 
-def _rule_problems(contents: list[Any]) -> list[InconsistentEventError]:
+def _rule_problems(contents: Iterable[Any]) -> list[InconsistentEventError]:
     """Terms that no date can make consistent: measures yielding in a cycle, blocs inside blocs, a quota of another
     pair; and ties nobody would notice: two events setting one layer on one day at one recorded instant.
 
     Checked over the whole log, whatever the dates: such a log has no
     combination rule for the days on which the layers meet.
     """
+    contents = list(contents)
     found: list[InconsistentEventError] = []
     tariffs = sorted((c for c in contents if isinstance(c, TariffChanged)), key=_FOLD_ORDER)
     measures: dict[str, set[str]] = {}
@@ -209,49 +203,6 @@ def _reaches(edges: dict[Any, set[Any]], start: Any, goal: Any) -> bool:
     return False
 
 
-def _definitions(event: AnyEvent) -> list[tuple[str, str]]:
-    """What an event defines for others to refer to: its own id, and an accord, talks, control, quota or instrument."""
-    own = [("corrects", event.event_id), ("retracts", event.event_id)]
-    defined = _definition(event)
-    return own + ([defined] if defined else [])
-
-
-_DEFINING_INSTRUMENT = (InstrumentAction.ANNOUNCED, InstrumentAction.ADOPTED)
-
-
-def _definition(event: AnyEvent) -> tuple[str, str] | None:
-    if isinstance(event, AccordReached):
-        return ("accord_id", event.accord_id)
-    if isinstance(event, (TalksScheduled, TalksHeld)):
-        return ("talks_id", event.talks_id)
-    if isinstance(event, ExportControlChanged) and event.action is ControlAction.IMPOSED:
-        return ("control_id", event.control_id)
-    if isinstance(event, QuotaSet):
-        return ("quota.quota_id", event.quota_id)
-    if isinstance(event, InstrumentChanged) and event.action in _DEFINING_INSTRUMENT:
-        return ("instrument_id", event.instrument_id)
-    return None
-
-
-def _references(event: AnyEvent) -> list[tuple[str, str]]:
-    if isinstance(event, EventCorrected):
-        return [("corrects", event.corrects)]
-    if isinstance(event, EventRetracted):
-        return [("retracts", event.retracts)]
-    found = []
-    if isinstance(event, (AccordExtended, TariffChanged)) and event.accord_id is not None:
-        found.append(("accord_id", event.accord_id))
-    if isinstance(event, TariffChanged) and event.quota is not None:
-        found.append(("quota.quota_id", event.quota.quota_id))
-    if isinstance(event, DelegationNamed):
-        found.append(("talks_id", event.talks_id))
-    if isinstance(event, ExportControlChanged) and event.action is not ControlAction.IMPOSED:
-        found.append(("control_id", event.control_id))
-    if isinstance(event, InstrumentChanged) and event.action not in _DEFINING_INSTRUMENT:
-        found.append(("instrument_id", event.instrument_id))
-    return found
-
-
 def _recorded_before_referent(events: list[AnyEvent]) -> list[UnknownReferenceError]:
     """Referring events recorded before every event that defines their referent.
 
@@ -261,12 +212,12 @@ def _recorded_before_referent(events: list[AnyEvent]) -> list[UnknownReferenceEr
     ordered = sorted(events, key=lambda event: event.sort_key)
     first_recorded: dict[tuple[str, str], datetime] = {}
     for event in ordered:
-        for defined in _definitions(event):
+        for defined in defined_ids(event):
             known = first_recorded.get(defined)
             first_recorded[defined] = event.recorded if known is None else min(known, event.recorded)
     found = []
     for event in ordered:
-        for ref in _references(event):
+        for ref in referenced_ids(event):
             known = first_recorded.get(ref)
             if known is not None and event.recorded < known:
                 found.append(UnknownReferenceError(
@@ -409,7 +360,7 @@ def _builder(unique: dict[str, AnyEvent], versions: Any, as_of: date, known_at: 
         revised_by = builder.write("revised_by")
         revised_by[target] = (*revised_by.get(target, ()), event.event_id)
     builder.corrected_by = versions.revisions
-    builder.defined = definitions(versions.contents)
+    builder.defined = defined_ahead(versions.contents)
     return builder
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from textwrap import shorten
 from decimal import Decimal
 
 from events import AccordExtended, AnyEvent, Combination, ExportControlChanged, TariffChanged
@@ -40,6 +41,8 @@ def _layer(layer: TariffLayer, revisions: Mapping[str, str], contribution: Contr
         line += f"; {layer.rate} with {suspended} points suspended until {suspension.until}"
     if contribution is not None and (contribution.reach is not Reach.COUNTED or contribution.reason != f"adds {amount}"):
         line += f"; {contribution.reason}"
+    elif contribution is not None and layer_terms(layer) != f"adds {layer.applied_rate}":
+        line += f"; {layer_terms(layer)}"
     elif contribution is None and layer_terms(layer) != f"adds {layer.applied_rate}":
         line += f"; {layer_terms(layer)}"
     corrected = f", corrected by {revisions[layer.event_id]}" if layer.event_id in revisions else ""
@@ -250,4 +253,6 @@ def render_explanation(explanation: Explanation) -> str:
         if reason.source is not None:
             cited = f"{reason.source.publisher}, {reason.source.title}"
             lines.append(f"      source: {cited}" + (f" <{reason.source.url}>" if reason.source.url else ""))
+        if reason.event_note:
+            lines.append(f"      note: {shorten(reason.event_note, 240, placeholder=' …')}")
     return "\n".join(lines) + "\n"

@@ -141,7 +141,7 @@ class LedgerView(Mapping[str, Any]):
             return False
         if self._count == len(ledger._in_order):
             return True
-        position = ledger._position(event_id)  # type: ignore[arg-type]
+        position = ledger._position(event_id) if isinstance(event_id, str) else None
         return position is not None and position < self._count
 
     def __len__(self) -> int:
@@ -726,7 +726,7 @@ class NegotiationState:
 
     def _occurrences(self, kind: type[_V]) -> tuple[_V, ...]:
         found = [event for event in self.events.values() if isinstance(event, kind)]
-        return tuple(sorted(found, key=lambda event: event.sort_key))  # type: ignore[attr-defined]
+        return tuple(sorted(found, key=lambda event: event.sort_key))
 
     @property
     def licence_approvals(self) -> tuple[ExportLicencesApproved, ...]:

@@ -446,7 +446,7 @@ def _contribution(
     outside = (layer.quota is not None and record is not None
                and not (record.scope.covers(product) if product is not None else record.scope.all_goods))
     if outside:
-        assert layer.quota is not None
+        assert layer.quota is not None and record is not None
         rate = layer.applied_rate
         rule = RULES[layer.combination]
         if rule.needs_base and base is None:

@@ -57,7 +57,7 @@ def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
 
 def _x(day: date) -> float:
     """A date as matplotlib's x coordinate (days since its epoch)."""
-    return float(date2num(day))
+    return float(date2num(day))  # type: ignore[no-untyped-call]
 
 
 def _short_venue(venue: str) -> str:
@@ -141,9 +141,9 @@ def draw_tariffs(
                    label=f"projection: after the log's horizon ({projected[0] - _ONE_DAY})")
 
     ax.xaxis_date()
-    locator = AutoDateLocator()
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))  # type: ignore[no-untyped-call]
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(0, max(max(totals), 1.0) * 1.2)
     ax.set_ylabel("additional duty over the base (MFN), ad valorem percent")

@@ -131,13 +131,15 @@ def test_what_we_believed_about_a_later_day(us_china):
 
 
 def test_scheduled_only_what_was_announced_by_as_of(us_china):
-    """As of 2025-04-05 (known now), scheduled holds the 34 and 84 announced by then, not the later 125."""
+    """As of 2025-04-05 (known now), scheduled holds the reciprocal 34 announced by then, not the later 84 or 125
+    (and the Section 232 parts layer and the Section 301 step-ups of 2026, announced before)."""
     state = negotiation.replay(us_china, as_of=D("2025-04-05"))
     us = sorted(
-        (e.effective.isoformat(), str(e.rate)) for e in state.scheduled.values()
-        if isinstance(e, events.TariffChanged) and e.imposer == "USA"
+        (e.effective.isoformat(), e.measure, str(e.rate)) for e in state.scheduled.values()
+        if isinstance(e, events.TariffChanged) and e.imposer == "USA" and e.target == "CHN"
     )
-    assert [("2025-04-09", "34")] == us
+    assert [("2025-04-09", "IEEPA-reciprocal", "34"), ("2026-01-01", "S301", "100"), ("2026-01-01", "S301", "25"),
+            ("2026-01-01", "S301", "50")] == us
 
 
 def test_query_errors():

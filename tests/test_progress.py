@@ -32,8 +32,8 @@ def _check_calls(calls, total):
 
 def test_replay_reports_every_fact_folded(us_china):
     calls, progress = _recorder()
-    state = negotiation.replay(us_china, as_of=date(2025, 12, 31), progress=progress)
-    assert state == negotiation.replay(us_china, as_of=date(2025, 12, 31))
+    state = negotiation.replay(us_china, as_of=date(2026, 12, 31), progress=progress)
+    assert state == negotiation.replay(us_china, as_of=date(2026, 12, 31))
     _check_calls(calls, len(state.events) + len(state.scheduled))
 
 

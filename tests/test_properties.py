@@ -198,7 +198,7 @@ def test_rates_finite_and_non_negative(case):
     for day in (as_of, *suspended_days):
         state = negotiation.replay(log, as_of=day)
         rates = [r for layer in state.layers.values() for r in (layer.applied_rate, layer.rate)]
-        rates += [state.tariff_rate(i, t) for i in PARTIES for t in PARTIES]
+        rates += [state.tariff_rate(i, t) for i in PARTIES for t in PARTIES if i != t]
         assert all(isinstance(r, Decimal) and r.is_finite() and r >= 0 for r in rates)
 
 
@@ -209,6 +209,8 @@ def test_tariff_rate_is_sum_of_reported_layers(case, product):
     state = negotiation.replay(log, as_of=as_of)
     for imposer in PARTIES:
         for target in PARTIES:
+            if imposer == target:
+                continue
             layers = state.tariff_layers(imposer, target, product)
             if product is None:
                 layers = tuple(layer for layer in layers if layer.scope.all_goods)

@@ -82,6 +82,11 @@ def test_yielding_removes_exactly_the_yielding_contribution(log, day):
                                    for c in found.contributions)
 
 
+def _plain(found):
+    """A breakdown's contributions without the layer records (which differ in their carve-outs)."""
+    return [(c.layer.key, c.reach, c.rate, c.amount, c.reason) for c in found.contributions]
+
+
 @given(log=_TERMS_LOGS, day=_DAYS)
 def test_an_exempt_product_gets_nothing_from_that_layer_and_others_are_unchanged(log, day):
     """A carve-out zeroes its layer on the products under it and changes no other product's answer."""
@@ -93,7 +98,7 @@ def test_an_exempt_product_gets_nothing_from_that_layer_and_others_are_unchanged
     for (target, product), found in before.items():
         under = [layer for layer in carved.values() if product and any(product.startswith(p) for p in layer.exempt)]
         if not under:
-            assert found.contributions == after[(target, product)].contributions
+            assert _plain(found) == _plain(after[(target, product)])
         for contribution in found.contributions:
             if contribution.layer in under:
                 assert contribution.reach in (Reach.EXEMPT_PARTNER, Reach.REPLACED, Reach.EXEMPT_PRODUCT)
