@@ -35,6 +35,7 @@ from ._errors import (
     EventValidationError,
     StoreError,
     TornTailError,
+    UnresolvedReferenceError,
 )
 from ._iso import parse_date, parse_instant
 from ._jsonl_store import JsonlStore
@@ -64,9 +65,8 @@ from ._values import (
     TariffQuota,
 )
 from ._vocabulary import (
-    FACT_TYPES,
-    measure_covers,
     EVERY_PARTNER,
+    FACT_TYPES,
     AccordExtended,
     AccordReached,
     BaseRateSet,
@@ -88,10 +88,11 @@ from ._vocabulary import (
     TalksScheduled,
     TariffChanged,
     TradeDataReleased,
+    measure_covers,
 )
 
 for _error in (ChainWarning, ConcurrencyError, DecodeError, DuplicateEventError, EventValidationError, EventsError,
-               StoreError, TornTailError, UnknownRecordError):
+               StoreError, TornTailError, UnknownRecordError, UnresolvedReferenceError):
     _error.__module__ = __name__  # tracebacks name events.X, the public name, not the private module
 del _error
 
@@ -158,6 +159,7 @@ __all__ = [
     "TornTailError",
     "TradeDataReleased",
     "UnknownRecordError",
+    "UnresolvedReferenceError",
     "Verification",
     "canonical_decimal",
     "check_jsonl",

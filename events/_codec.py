@@ -34,7 +34,7 @@ import tempfile
 import typing
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, NamedTuple, overload
@@ -142,7 +142,7 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
 
 
 def _unstructure_datetime(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _structure_scope(value: Any, _: Any) -> Scope:

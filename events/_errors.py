@@ -13,6 +13,7 @@ __all__ = [
     "EventsError",
     "StoreError",
     "TornTailError",
+    "UnresolvedReferenceError",
 ]
 
 
@@ -105,6 +106,28 @@ class TornTailError(DecodeError):
 
 class StoreError(EventsError):
     """Raised when an event store refuses an operation; the store is unchanged."""
+
+
+class UnresolvedReferenceError(StoreError, LookupError):
+    """An appended event names an accord, talks, control, quota, instrument or event that neither the log nor the
+    append defines; nothing was written.
+
+    Such an event would stop every replay that reaches its date. Append the
+    event that defines the id with it (or before it).
+
+    Attributes:
+        event_id: The referring event.
+        field: Its referring field, e.g. ``"accord_id"``.
+        value: The id no event defines.
+    """
+
+    def __init__(self, *, path: str, event_id: str, field: str, value: str) -> None:
+        self.path = path
+        self.event_id = event_id
+        self.field = field
+        self.value = value
+        super().__init__(f"{path}: event {event_id!r}, field {field!r}: no event of the log or of this append "
+                         f"defines {value!r}; nothing was written")
 
 
 class ConcurrencyError(StoreError):

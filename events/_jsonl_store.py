@@ -14,6 +14,7 @@ from ._chain import GENESIS, HASH_FIELD
 from ._codec import LineReader, Record, encode_lines, open_log, refuse_special, scan_lines, to_record
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
 from ._opaque import OpaqueRecord
+from ._references import Reference, defined_ids, refuse_unresolved
 from ._vocabulary import Event
 
 try:
@@ -74,6 +75,7 @@ class JsonlStore:
         self._path = os.fspath(path)
         self._keep_unknown = keep_unknown
         self._ids: dict[str, tuple[int, bytes]] = {}
+        self._defined: set[Reference] = set()  # what the stored events define, for appends' references
         self._version = 0
         self._size = 0
         self._lines = 0
@@ -150,7 +152,8 @@ class JsonlStore:
             OSError: the write failed; the file is cut back to where it was.
         """
         check_expected(self._path, expected_version)
-        records = [to_record(item) for item in checked_items(events)]
+        items = checked_items(events)
+        records = [to_record(item) for item in items]
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(self._path, flags, 0o644)
         try:
@@ -166,6 +169,7 @@ class JsonlStore:
                     os.fsync(fd)
                 if expected_version is not None and expected_version != self._version:
                     raise ConcurrencyError(path=self._path, expected=expected_version, actual=self._version)
+                refuse_unresolved(self._path, self._defined, items)
                 fresh = self._fresh(records)
                 if not fresh:
                     return self._version
@@ -181,6 +185,8 @@ class JsonlStore:
                     self._index(record, line)
                 self._lines += len(fresh)
                 self._head, self._chained = head, chained
+                self._defined.update(ref for item in items if not isinstance(item, OpaqueRecord)
+                                     for ref in defined_ids(item))
                 return self._version
         finally:
             os.close(fd)
@@ -229,6 +235,8 @@ class JsonlStore:
             if isinstance(item, DecodeError):
                 raise item
             record = to_record(item)
+            if not isinstance(item, OpaqueRecord):
+                self._defined.update(defined_ids(item))
             event_id = record.get("event_id")
             stored = self._ids.get(event_id) if isinstance(event_id, str) else None
             if stored is not None and stored[1] != content_key(record):

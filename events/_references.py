@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ._errors import UnresolvedReferenceError
 from ._opaque import OpaqueRecord
 from ._revisions import AnyEvent, EventCorrected, EventRetracted
 from ._values import ControlAction, InstrumentAction
@@ -25,7 +26,7 @@ from ._vocabulary import (
     TariffChanged,
 )
 
-__all__ = ["Reference", "defined_ids", "referenced_ids", "unresolved_references"]
+__all__ = ["Reference", "defined_ids", "referenced_ids", "refuse_unresolved", "unresolved_references"]
 
 Reference = tuple[str, str]
 """(field, id): e.g. ``("accord_id", "geneva-2025")``, or ``("corrects", "us-rate")`` for an event id."""
@@ -84,3 +85,17 @@ def unresolved_references(existing: Iterable[AnyEvent | OpaqueRecord],
     added = [e for e in new if not isinstance(e, OpaqueRecord)]
     defined = {ref for event in (*known, *added) for ref in defined_ids(event)}
     return [(event, ref) for event in added for ref in referenced_ids(event) if ref not in defined]
+
+
+def refuse_unresolved(path: str, defined: set[Reference], items: Iterable[AnyEvent | OpaqueRecord]) -> None:
+    """Refuse an append whose events name an id that neither ``defined`` (the log's) nor the append defines.
+
+    Raises:
+        UnresolvedReferenceError: the first such reference.
+    """
+    added = [item for item in items if not isinstance(item, OpaqueRecord)]
+    known = defined | {ref for event in added for ref in defined_ids(event)}
+    for event in added:
+        for field, value in referenced_ids(event):
+            if (field, value) not in known:
+                raise UnresolvedReferenceError(path=path, event_id=event.event_id, field=field, value=value)

@@ -18,7 +18,7 @@ import stat
 import time
 import weakref
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -36,6 +36,8 @@ from ._codec import Record, encode_line, from_dict, parse_line, to_record
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
 from ._iso import parse_instant
 from ._jsonl_store import check_after, check_expected, checked_items
+from ._opaque import OpaqueRecord
+from ._references import Reference, defined_ids, refuse_unresolved
 
 __all__ = ["APPLICATION_ID", "SQLITE_SUFFIXES", "SqliteStore", "busy_or_not_a_store", "verify_sqlite"]
 
@@ -74,7 +76,7 @@ _DERIVED = ("event_id", "type", "version", "effective", "recorded_us")
 
 _INT_MAX = 2**63 - 1
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _WAIT = 60.0
 """Seconds an open or an append waits for a store another connection holds locked."""
@@ -166,6 +168,8 @@ class SqliteStore:
             raise
         self._identity = (status.st_dev, status.st_ino) if status is not None else _identity(self._path)
         self._sound = 0  # records 1.._sound were found sound by an append (see _check_stored)
+        self._defined: set[Reference] = set()  # what records 1.._learned define, for appends' references
+        self._learned = 0
         # sqlite3 connections sit in reference cycles: close ours as soon as the store is dropped,
         # not at the next garbage collection, so that a dropped store never keeps the file in use.
         weakref.finalize(self, self._db.close)
@@ -318,14 +322,15 @@ class SqliteStore:
                 dropped them); sqlite fails. Nothing is written in each case.
         """
         check_expected(self._path, expected_version)
-        records = [to_record(item) for item in checked_items(events)]
+        items = checked_items(events)
+        records = [to_record(item) for item in items]
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise busy_or_not_a_store(self._path, exc) from exc
         try:
-            version = self._append_in_transaction(records, expected_version)
+            version = self._append_in_transaction(items, records, expected_version)
             db.execute("COMMIT")
             self._sound = version
         except sqlite3.DatabaseError as exc:
@@ -338,7 +343,8 @@ class SqliteStore:
             raise
         return version
 
-    def _append_in_transaction(self, records: list[dict[str, Any]], expected_version: int | None) -> int:
+    def _append_in_transaction(self, items: list[Record], records: list[dict[str, Any]],
+                               expected_version: int | None) -> int:
         db = self._db
         if _identity(self._path) != self._identity:
             raise StoreError(f"{self._path}: the file was replaced (upgraded?) since this store opened it; "
@@ -350,6 +356,8 @@ class SqliteStore:
         start, previous = self._check_stored()
         if expected_version is not None and expected_version != start:
             raise ConcurrencyError(path=self._path, expected=expected_version, actual=start)
+        self._learn_definitions(start)
+        refuse_unresolved(self._path, self._defined, items)
         seq = start
         for record in records:
             text = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -380,6 +388,15 @@ class SqliteStore:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         version = db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
         return int(version)
+
+    def _learn_definitions(self, upto: int) -> None:
+        """Add what records after those already learned (up to ``upto``) define; a record that does not decode defines nothing."""
+        for number, item in self.scan(after=self._learned):
+            if number > upto:
+                break
+            if not isinstance(item, (DecodeError, OpaqueRecord)):
+                self._defined.update(defined_ids(item))
+            self._learned = number
 
     def _check_stored(self) -> tuple[int, str]:
         """Check the records not yet found sound (all, at a store's first append); return the last seq and hash.

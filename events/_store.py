@@ -16,6 +16,7 @@ from ._codec import (
     open_log,
     parse_line,
     read_jsonl,
+    warn_broken_chain,
 )
 from ._errors import DecodeError
 from ._jsonl_store import JsonlStore
@@ -88,8 +89,9 @@ def read_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> tup
     append at its end left out.
 
     Warns:
-        ChainWarning: a JSON Lines log's hash chain is broken at a record
-            that decodes (the records are still returned).
+        ChainWarning: the log's hash chain is broken at a record that
+            decodes (the records are still returned); in a SQLite store also
+            a query column that disagrees with its record.
 
     Raises:
         FileNotFoundError: there is no such file (a store is never created by reading).
@@ -104,7 +106,9 @@ def read_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> tup
     if not is_sqlite(path):
         return read_jsonl(path, keep_unknown=keep_unknown)
     with SqliteStore(path, keep_unknown=keep_unknown, create=False) as store:
-        return tuple(store.read())
+        found = tuple(store.read())
+    warn_broken_chain(verify_sqlite(path))
+    return found
 
 
 def check_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> LogCheck:
@@ -114,8 +118,9 @@ def check_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Lo
     line over ``MAX_LINE_BYTES`` is an error, skipped unread).
 
     Warns:
-        ChainWarning: a JSON Lines log's hash chain is broken at a record
-            that decodes.
+        ChainWarning: the log's hash chain is broken at a record that
+            decodes; in a SQLite store also a query column that disagrees
+            with its record.
 
     Raises:
         FileNotFoundError: there is no such file.
@@ -128,7 +133,10 @@ def check_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> Lo
     if not is_sqlite(path):
         return check_jsonl(path, keep_unknown=keep_unknown)
     with SqliteStore(path, keep_unknown=keep_unknown, create=False) as store:
-        return LogCheck.of(store.scan())
+        checked = LogCheck.of(store.scan())
+    if not checked.errors:
+        warn_broken_chain(verify_sqlite(path))
+    return checked
 
 
 def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> Verification:

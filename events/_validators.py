@@ -11,7 +11,7 @@ percent in size with at most 6 decimal places, so sums stay exact.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -33,8 +33,8 @@ MAX_QUANTITY = Decimal(10) ** 15
 _PARTY = re.compile(r"[A-Z]{3}")
 _NO_SPACE = re.compile(r"\S+")  # \s is exactly what str.isspace() calls whitespace
 _HS = re.compile(r"(?:[0-9][0-9]){1,5}")
-_EARLIEST_INSTANT = datetime.combine(EARLIEST, time(), timezone.utc)
-_LATEST_INSTANT = datetime.combine(LATEST, time.max, timezone.utc)
+_EARLIEST_INSTANT = datetime.combine(EARLIEST, time(), UTC)
+_LATEST_INSTANT = datetime.combine(LATEST, time.max, UTC)
 
 
 def is_party_code(value: Any) -> bool:
@@ -95,7 +95,7 @@ def to_utc(value: Any) -> Any:
     """Normalise an aware ``datetime`` to UTC; naive or out-of-range ones are left to the validator."""
     if isinstance(value, datetime) and value.utcoffset() is not None:
         try:
-            return value.astimezone(timezone.utc)
+            return value.astimezone(UTC)
         except OverflowError:
             return value
     return value

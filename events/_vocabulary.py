@@ -540,7 +540,7 @@ class QuotaSet(Event):
             raise EventValidationError("imposer", self.imposer, "a party (WLD, every partner, is only a target)")
         if not self.periods:
             raise EventValidationError("periods", self.periods, "at least one QuotaPeriod")
-        for before, after in zip(self.periods, self.periods[1:]):
+        for before, after in zip(self.periods, self.periods[1:], strict=False):
             if after.start <= before.end:
                 raise EventValidationError("periods", after.start, f"periods in order, not overlapping (after {before.end})")
 

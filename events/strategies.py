@@ -15,7 +15,7 @@ Requires the ``test`` extra (``pip install 'negotiation-state[test]'``).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -107,7 +107,7 @@ END = date(2026, 12, 31)
 # Strategies built once: building strategies inside draws is what makes
 # composite strategies slow.
 _OFFSETS = st.sampled_from(
-    [timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5)),
+    [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5)),
      timezone(timedelta(hours=5, minutes=30))]
 )
 _RECORDED_SECONDS = st.integers(-30 * 86_400, 10 * 86_400)
@@ -180,7 +180,7 @@ def _pair(draw: Any, parties: tuple[str, ...]) -> tuple[str, str]:
 def _base(draw: Any, start: date, end: date, event_id: str | None,
           recorded_from: datetime | None = None) -> dict[str, Any]:
     effective = _day(draw, start, end)
-    midnight = datetime.combine(effective, time(), timezone.utc)
+    midnight = datetime.combine(effective, time(), UTC)
     recorded = midnight + timedelta(seconds=draw(_RECORDED_SECONDS), microseconds=draw(_MICROSECONDS))
     if recorded_from is not None:
         recorded = max(recorded, recorded_from)

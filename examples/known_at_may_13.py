@@ -11,7 +11,7 @@ Run from anywhere: ``python examples/known_at_may_13.py``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import events
@@ -23,7 +23,7 @@ SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china.jsonl"
 def main() -> None:
     """Print what was in force, what was scheduled, and what was expected."""
     log = events.read_jsonl(SEED)
-    noon = datetime(2025, 5, 13, 12, tzinfo=timezone.utc)
+    noon = datetime(2025, 5, 13, 12, tzinfo=UTC)
     today = negotiation.replay(log, as_of=date(2025, 5, 13), known_at=noon)
     tomorrow = negotiation.replay(log, as_of=date(2025, 5, 14), known_at=noon)
 

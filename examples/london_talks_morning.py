@@ -9,7 +9,7 @@ Run from anywhere: ``python examples/london_talks_morning.py``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import events
@@ -21,7 +21,7 @@ SEED = Path(__file__).resolve().parent.parent / "seeds" / "london-talks-2025.jso
 def main() -> None:
     """Print the answer."""
     log = events.read_jsonl(SEED)
-    morning = datetime(2025, 6, 9, 7, tzinfo=timezone.utc)
+    morning = datetime(2025, 6, 9, 7, tzinfo=UTC)
     state = negotiation.replay(log, as_of=date(2025, 6, 9), known_at=morning)
 
     print(f"On the morning of {state.as_of}:")

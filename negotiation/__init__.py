@@ -35,7 +35,6 @@ from ._rows import (
     tariff_table,
     trade_data_rows,
 )
-from ._timeline import Change, ChangeKind, changes, timeline
 from ._state import (
     Accord,
     AccordStatus,
@@ -52,6 +51,7 @@ from ._state import (
     TariffLayer,
 )
 from ._tariffs import RULES, Contribution, Reach, Rule, TariffBreakdown
+from ._timeline import Change, ChangeKind, changes, timeline
 
 for _error in (ConflictingEventError, InconsistentEventError, NegotiationError, OpaqueRecordWarning, QueryError,
                UnknownReferenceError):

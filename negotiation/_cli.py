@@ -24,7 +24,6 @@ import attrs
 import events
 
 from ._canonical import canonical_json
-from ._safe import for_spreadsheet, for_terminal
 from ._cli_logs import LOG_COMMANDS, add_log_commands
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
 from ._explain import explain
@@ -32,6 +31,7 @@ from ._fold import find_problems, replay
 from ._progress import progress_bar
 from ._render import render_changes, render_explanation, render_text
 from ._rows import layer_label, layer_pairs
+from ._safe import for_spreadsheet, for_terminal, say
 from ._tariffs import Reach, TariffBreakdown
 from ._timeline import changes, timeline
 
@@ -197,11 +197,6 @@ def _located(problem: NegotiationError, path: str, found: events.LogCheck) -> st
     return f"{where}, {problem}" if lines else f"{where}: {problem}"
 
 
-def _say(text: object, *, err: bool = True) -> None:
-    """Print a line for a person (standard error by default), with any text from a log made safe for a terminal."""
-    print(for_terminal(str(text)), file=sys.stderr if err else sys.stdout)
-
-
 def _json(data: Any) -> str:
     return for_terminal(canonical_json(events.converter.unstructure(data)), json=True) + "\n"
 
@@ -307,7 +302,7 @@ def _plot(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     except ImportError as exc:
         if (exc.name or "").partition(".")[0] != "matplotlib":
             raise
-        _say("negotiation: error: install the 'plot' extra: pip install 'negotiation-state[plot]'")
+        say("negotiation: error: install the 'plot' extra: pip install 'negotiation-state[plot]'")
         raise SystemExit(EXIT_INVALID) from None
     figure = plots.tariff_figure(log, args.start, args.end, imposer=args.imposer, target=args.target,
                                  product=args.product, known_at=args.known_at, base=args.base, quota=args.quota)
@@ -316,7 +311,7 @@ def _plot(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     try:
         figure.savefig(args.output)
     except OSError as exc:
-        _say(f"negotiation: error: cannot write {args.output}: {exc.strerror or exc}")
+        say(f"negotiation: error: cannot write {args.output}: {exc.strerror or exc}")
         raise SystemExit(EXIT_INVALID) from None
     return f"{args.output}: {args.imposer} on {args.target}, {args.start} to {args.end}\n"
 
@@ -338,16 +333,20 @@ def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
     problems = [str(error) for error in found.errors]
     problems += [_located(problem, args.log, found) for problem in find_problems(found.events)]
     problems += _opaque_conflicts(args.log, found)
-    chain = events.verify_log(args.log)
-    if chain.first_bad is not None:
-        problems.append(f"{chain} (the hash chain; see `negotiation verify`)")
+    try:
+        chain = events.verify_log(args.log)
+    except (OSError, events.EventsError) as exc:
+        problems.append(f"{args.log}: the hash chain cannot be checked: {exc}")
+    else:
+        if chain.first_bad is not None:
+            problems.append(f"{chain} (the hash chain; see `negotiation verify`)")
     for problem in problems:
-        _say(problem)
+        say(problem)
     count = len(found.events) + len(found.errors)
     if problems:
-        _say(f"{args.log}: {len(problems)} problem(s) in {count} event line(s)")
+        say(f"{args.log}: {len(problems)} problem(s) in {count} event line(s)")
         return EXIT_INVALID
-    _say(f"{args.log}: {count} events, valid", err=False)
+    say(f"{args.log}: {count} events, valid", err=False)
     return EXIT_OK
 
 
@@ -383,7 +382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("error" if getattr(args, "strict", False) else "always", events.ChainWarning)
         code = _run(parser, args)
     for warning in caught:
-        _say(f"negotiation: warning: {warning.message}")
+        if args.command == "validate" and issubclass(warning.category, events.ChainWarning):
+            continue  # validate reports the broken chain as a problem of its own
+        say(f"negotiation: warning: {warning.message}")
     return code
 
 
@@ -393,15 +394,15 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return LOG_COMMANDS[args.command](args)
         found = events.check_log(args.log, keep_unknown=args.keep_unknown)
     except OSError as exc:
-        _say(f"negotiation: error: cannot use {exc.filename or args.log}: {exc.strerror or exc}")
+        say(f"negotiation: error: cannot use {exc.filename or args.log}: {exc.strerror or exc}")
         return EXIT_INVALID
     except (events.EventsError, events.ChainWarning) as exc:
-        _say(f"negotiation: error: {exc}")
+        say(f"negotiation: error: {exc}")
         return EXIT_INVALID
     if args.command == "validate":
         return _validate(args, found)
     if found.errors:
-        _say(f"negotiation: error: {found.errors[0]}")
+        say(f"negotiation: error: {found.errors[0]}")
         return EXIT_INVALID
     try:
         sys.stdout.write(for_terminal(_COMMANDS[args.command](args, found.events)))
@@ -415,6 +416,6 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except _Usage as exc:
         parser.error(for_terminal(str(exc)))
     except NegotiationError as exc:
-        _say(f"negotiation: error: {_located(exc, args.log, found)}")
+        say(f"negotiation: error: {_located(exc, args.log, found)}")
         return EXIT_INVALID
     return EXIT_OK

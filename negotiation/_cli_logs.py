@@ -8,12 +8,14 @@ returns an exit code: 0 success, 1 a bad or broken log (nothing changed).
 from __future__ import annotations
 
 import argparse
-import re
 import json
+import re
 import sys
 from typing import Any
 
 import events
+
+from ._safe import say
 
 __all__ = ["LOG_COMMANDS", "add_log_commands"]
 
@@ -98,26 +100,26 @@ def _head(text: str) -> str:
 def _verify(args: argparse.Namespace) -> int:
     found = events.verify_log(args.log, head=args.head)
     if found.intact:
-        print(found)
+        say(err=False, text=found)
         return _EXIT_OK
-    print(f"negotiation: {'error' if found.first_bad is not None else 'warning'}: {found}", file=sys.stderr)
+    say(f"negotiation: {'error' if found.first_bad is not None else 'warning'}: {found}")
     return _EXIT_INVALID
 
 
 def _upgrade(args: argparse.Namespace) -> int:
     backup = events.upgrade(args.log, keep_unknown=args.keep_unknown, follow_symlinks=args.follow_symlinks)
     if backup is None:
-        print(f"{args.log}: already at current versions with a hash chain; left as it was")
+        say(err=False, text=f"{args.log}: already at current versions with a hash chain; left as it was")
     else:
-        print(f"{args.log}: rewritten at current versions with a hash chain; the old log is kept as {backup}")
+        say(err=False, text=f"{args.log}: rewritten at current versions with a hash chain; the old log is kept as {backup}")
     return _EXIT_OK
 
 
 def _append(args: argparse.Namespace) -> int:
     if args.source == "-":
         if sys.stdin.isatty():
-            print("negotiation: error: standard input is a terminal: pipe or redirect the events "
-                  "(negotiation append LOG - < new.jsonl)", file=sys.stderr)
+            say("negotiation: error: standard input is a terminal: pipe or redirect the events "
+                "(negotiation append LOG - < new.jsonl)")
             return _EXIT_INVALID
         # Read as a stream, a line at a time, like any log: readers take a pipe or a redirected file.
         new = events.read_log("/dev/stdin", keep_unknown=args.keep_unknown)
@@ -128,23 +130,23 @@ def _append(args: argparse.Namespace) -> int:
     after = store.append(new, expected_version=args.expected_version)
     skipped = len(new) - (after - before)
     note = f" ({skipped} already stored, skipped)" if skipped else ""
-    print(f"{args.log}: {after - before} record(s) appended{note}; it holds {after}")
+    say(err=False, text=f"{args.log}: {after - before} record(s) appended{note}; it holds {after}")
     return _EXIT_OK
 
 
 def _convert(args: argparse.Namespace) -> int:
     count = events.convert(args.log, args.target, keep_unknown=args.keep_unknown,
                            follow_symlinks=args.follow_symlinks)
-    print(f"{args.target}: {count} records copied from {args.log}")
+    say(err=False, text=f"{args.target}: {count} records copied from {args.log}")
     return _EXIT_OK
 
 
 def _repair(args: argparse.Namespace) -> int:
     done = events.repair(args.log, follow_symlinks=args.follow_symlinks)
     if done is None:
-        print(f"{args.log}: no torn last line and no unfinished append; nothing to repair")
+        say(err=False, text=f"{args.log}: no torn last line and no unfinished append; nothing to repair")
     else:
-        print(f"{args.log}: removed the torn or unfinished line(s) from line {done.line} ({done.removed} bytes); "
+        say(err=False, text=f"{args.log}: removed the torn or unfinished line(s) from line {done.line} ({done.removed} bytes); "
               f"the log as it was is kept as {done.backup}")
     return _EXIT_OK
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import operator
 import warnings
-
-import attrs
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
+
+import attrs
 
 from events import (
     EARLIEST,
     EVENT_TYPES,
     LATEST,
     AnyEvent,
+    BlocMembersSet,
     EventCorrected,
     EventRetracted,
-    BlocMembersSet,
     OpaqueRecord,
     QuotaSet,
     Record,
@@ -34,7 +34,6 @@ from events import (
 )
 
 from ._builder import Builder, defined_ahead
-from ._horizon import advance_horizon, horizon_of, projection_plan
 from ._errors import (
     ConflictingEventError,
     InconsistentEventError,
@@ -43,6 +42,7 @@ from ._errors import (
     QueryError,
     UnknownReferenceError,
 )
+from ._horizon import advance_horizon, horizon_of, projection_plan
 from ._state import NegotiationState
 from ._versions import resolve
 

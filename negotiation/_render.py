@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from textwrap import shorten
 from decimal import Decimal
+from textwrap import shorten
 
 from events import AccordExtended, AnyEvent, Combination, ExportControlChanged, TariffChanged
 

@@ -12,8 +12,9 @@ events themselves are never changed.
 from __future__ import annotations
 
 import re
+import sys
 
-__all__ = ["for_spreadsheet", "for_terminal"]
+__all__ = ["for_spreadsheet", "for_terminal", "say"]
 
 _UNSAFE = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f"  # C0 (but the newline), DEL, C1: escape sequences start here
@@ -66,3 +67,8 @@ def for_spreadsheet(cell: str) -> str:
     if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
         return "'" + cell
     return cell
+
+
+def say(text: object, *, err: bool = True) -> None:
+    """Print a line for a person (standard error by default), with any text from a log made safe for a terminal."""
+    print(for_terminal(str(text)), file=sys.stderr if err else sys.stdout)

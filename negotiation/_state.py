@@ -19,7 +19,6 @@ from attrs import field, frozen
 
 from events import (
     Amount,
-    measure_covers,
     AnyEvent,
     Combination,
     Commitment,
@@ -35,6 +34,7 @@ from events import (
     Suspension,
     TariffQuota,
     TradeDataReleased,
+    measure_covers,
 )
 
 from ._canonical import digest, state_to_dict
@@ -118,7 +118,7 @@ class _LedgerItems(ItemsView[str, Any]):
     _mapping: LedgerView
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
-        return zip(iter(self._mapping), self._mapping.fact_list())
+        return zip(iter(self._mapping), self._mapping.fact_list(), strict=False)
 
 
 class LedgerView(Mapping[str, Any]):

@@ -401,7 +401,7 @@ def _cycle(edges: Mapping[int, list[int]]) -> list[int]:
         path.append(node)
         for nxt in edges.get(node, []):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return [*path[path.index(nxt):], nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         path.pop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import attrs
@@ -126,7 +126,7 @@ def test_strings_and_sets_are_not_split_into_tuples(field, value):
     """A string or a set where a tuple is expected is refused, not split into letters or hash order."""
     with pytest.raises(events.EventValidationError, match=field):
         events.ExportControlChanged(
-            event_id="c", effective=date(2025, 1, 1), recorded=datetime(2025, 1, 1, tzinfo=timezone.utc),
+            event_id="c", effective=date(2025, 1, 1), recorded=datetime(2025, 1, 1, tzinfo=UTC),
             issuer="CHN", control_id="c", action=events.ControlAction.IMPOSED, **{field: value},
         )
 
@@ -135,7 +135,7 @@ def test_parties_as_a_set_refused():
     """Parties given as a set (hash order) are refused."""
     with pytest.raises(events.EventValidationError, match="parties"):
         events.LeadersSpoke(
-            event_id="l", effective=date(2025, 1, 1), recorded=datetime(2025, 1, 1, tzinfo=timezone.utc),
+            event_id="l", effective=date(2025, 1, 1), recorded=datetime(2025, 1, 1, tzinfo=UTC),
             parties={"USA", "CHN"}, leaders=("a",), mode=events.ContactMode.CALL,
         )
 
@@ -196,7 +196,7 @@ def test_talks_reported_before_they_ended_refused():
     """TalksHeld effective before its last day is refused."""
     with pytest.raises(events.EventValidationError, match="effective"):
         events.TalksHeld(
-            event_id="h", effective=date(2025, 6, 9), recorded=datetime(2025, 6, 11, tzinfo=timezone.utc),
+            event_id="h", effective=date(2025, 6, 9), recorded=datetime(2025, 6, 11, tzinfo=UTC),
             talks_id="t", venue="London", parties=("USA", "CHN"), starts=date(2025, 6, 9), ends=date(2025, 6, 10),
         )
 
@@ -205,14 +205,14 @@ def test_trade_period_after_release_refused():
     """Data released for a period that has not begun is refused."""
     with pytest.raises(events.EventValidationError, match="period"):
         events.TradeDataReleased(
-            event_id="t", effective=date(2025, 6, 9), recorded=datetime(2025, 6, 9, tzinfo=timezone.utc),
+            event_id="t", effective=date(2025, 6, 9), recorded=datetime(2025, 6, 9, tzinfo=UTC),
             reporter="CHN", period="2025-07", exports_yoy=Decimal(1), imports_yoy=Decimal(1),
         )
 
 
 def test_latest_trade_data_compares_period_ends():
     """A May release is later than a Q1 release, whatever the strings sort like."""
-    base = {"recorded": datetime(2025, 6, 9, tzinfo=timezone.utc), "reporter": "CHN",
+    base = {"recorded": datetime(2025, 6, 9, tzinfo=UTC), "reporter": "CHN",
             "exports_yoy": Decimal(1), "imports_yoy": Decimal(1)}
     quarter = events.TradeDataReleased(event_id="q", effective=date(2025, 4, 15), period="2025-Q1", **base)
     month = events.TradeDataReleased(event_id="m", effective=date(2025, 6, 9), period="2025-05", **base)
@@ -228,7 +228,7 @@ def test_scheduled_includes_event_recorded_exactly_at_known_at(us_china):
 
 def test_apply_detects_conflicts_with_events_not_yet_visible(us_china):
     """apply refuses a conflicting id even when the held event is beyond known_at or the date."""
-    known_at = datetime(2025, 5, 1, tzinfo=timezone.utc)
+    known_at = datetime(2025, 5, 1, tzinfo=UTC)
     state = negotiation.replay(us_china, as_of=date(2025, 5, 1), known_at=known_at)
     later = next(e for e in us_china if e.event_id == "us-ieepa-fentanyl-2025-11")
     clash = attrs.evolve(later, rate=Decimal(5), effective=date(2025, 4, 1), recorded=known_at - timedelta(days=1))
@@ -287,13 +287,13 @@ def test_api_query_errors(us_china, call):
 
 
 def _tariff(**changes):
-    fields = {"event_id": "t1", "effective": date(2025, 6, 10), "recorded": datetime(2025, 3, 1, tzinfo=timezone.utc),
+    fields = {"event_id": "t1", "effective": date(2025, 6, 10), "recorded": datetime(2025, 3, 1, tzinfo=UTC),
               "imposer": "USA", "target": "CHN", "measure": "M1", "rate": Decimal(20)}
     return events.TariffChanged(**{**fields, **changes})
 
 
 def _fix(target, event_id="fx1", day=5, **changes):
-    recorded = datetime(2025, 3, day, tzinfo=timezone.utc)
+    recorded = datetime(2025, 3, day, tzinfo=UTC)
     return events.EventCorrected(event_id=event_id, effective=recorded.date(), recorded=recorded,
                                  corrects=target.event_id, replacement=attrs.evolve(target, **changes))
 
@@ -311,7 +311,7 @@ def test_correction_cannot_change_the_type():
     fact = _tariff()
     other = events.StatementIssued(event_id="t1", effective=fact.effective, recorded=fact.recorded,
                                    party="USA", speaker="x", summary="y")
-    fix = events.EventCorrected(event_id="fx1", effective=date(2025, 3, 5), recorded=datetime(2025, 3, 5, tzinfo=timezone.utc),
+    fix = events.EventCorrected(event_id="fx1", effective=date(2025, 3, 5), recorded=datetime(2025, 3, 5, tzinfo=UTC),
                                 corrects="t1", replacement=other)
     with pytest.raises(negotiation.InconsistentEventError, match="replacement"):
         negotiation.replay([fact, fix], as_of=date(2025, 7, 1))
@@ -320,8 +320,8 @@ def test_correction_cannot_change_the_type():
 def test_retracting_a_retraction_is_explained():
     """Retracting a retraction is refused as inconsistent, not as an unknown id."""
     fact = _tariff()
-    first = events.EventRetracted(event_id="r1", effective=date(2025, 3, 5), recorded=datetime(2025, 3, 5, tzinfo=timezone.utc), retracts="t1")
-    second = events.EventRetracted(event_id="r2", effective=date(2025, 3, 6), recorded=datetime(2025, 3, 6, tzinfo=timezone.utc), retracts="r1")
+    first = events.EventRetracted(event_id="r1", effective=date(2025, 3, 5), recorded=datetime(2025, 3, 5, tzinfo=UTC), retracts="t1")
+    second = events.EventRetracted(event_id="r2", effective=date(2025, 3, 6), recorded=datetime(2025, 3, 6, tzinfo=UTC), retracts="r1")
     assert [("r2", "InconsistentEventError")] == [(p.event_id, type(p).__name__) for p in negotiation.find_problems([fact, first, second])]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -43,7 +43,7 @@ def test_offset_timestamp_decodes_to_same_instant():
         "source": None, "note": "",
     }
     event = events.from_dict(line)
-    assert datetime(2025, 6, 8, 14, tzinfo=timezone.utc) == event.recorded
+    assert datetime(2025, 6, 8, 14, tzinfo=UTC) == event.recorded
 
 
 def _statement(**changes):
@@ -172,7 +172,7 @@ def test_write_is_atomic_on_failure(tmp_path, london):
 def test_unicode_text_kept(tmp_path):
     """Text with non-ASCII letters and emoji survives a round trip as written."""
     event = events.StatementIssued(
-        event_id="u", effective=date(2025, 6, 8), recorded=datetime(2025, 6, 8, tzinfo=timezone.utc),
+        event_id="u", effective=date(2025, 6, 8), recorded=datetime(2025, 6, 8, tzinfo=UTC),
         party="CHN", speaker="何立峰", summary="Progress 🤝 — “constructive”",
     )
     path = tmp_path / "u.jsonl"
@@ -183,7 +183,7 @@ def test_unicode_text_kept(tmp_path):
 def test_decimal_exactness():
     """Decimals keep their exact value through the codec, in canonical form (4.80 is 4.8)."""
     event = events.TradeDataReleased(
-        event_id="t", effective=date(2025, 6, 9), recorded=datetime(2025, 6, 9, tzinfo=timezone.utc),
+        event_id="t", effective=date(2025, 6, 9), recorded=datetime(2025, 6, 9, tzinfo=UTC),
         reporter="CHN", period="2025-05", exports_yoy=Decimal("4.80"), imports_yoy=Decimal("-3.4"),
     )
     back = events.loads_jsonl(events.dumps_jsonl([event]))[0]

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import warnings
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import attrs
@@ -327,7 +327,7 @@ def test_a_killed_append_leaves_all_of_its_batch_or_none(tmp_path, london):
         assert events.verify_log(path).intact
         outcomes["whole" if count else "none"] += 1
         if kill % 2:  # the next append cuts the interrupted one off
-            assert events.open_store(path).append(london[:1] + (batch[0],)) == len(log) + (count == 0)
+            assert events.open_store(path).append((*london[:1], batch[0])) == len(log) + (count == 0)
             assert b"\x00" not in path.read_bytes() and events.verify_log(path).intact
         else:  # so does repair, keeping a backup
             done = events.repair(path)
@@ -412,7 +412,7 @@ def test_the_warning_is_public():
 def test_a_period_in_year_zero_is_a_validation_error():
     with pytest.raises(events.EventValidationError) as info:
         events.TradeDataReleased(event_id="t", effective=date(2025, 6, 9),
-                                 recorded=datetime(2025, 6, 9, tzinfo=timezone.utc), reporter="CHN",
+                                 recorded=datetime(2025, 6, 9, tzinfo=UTC), reporter="CHN",
                                  period="0000-01", exports_yoy="4.8", imports_yoy="-3.4")
     assert info.value.field == "period"
 

@@ -517,7 +517,7 @@ def _start_many(folder: str, number: int, barrier, failures) -> None:
                 assert store.version in (0, 1)
                 if number == start % PROCESSES:  # one of the starters also appends, while the others open
                     store.append([attrs.evolve(template, event_id=f"p{number}-s{start}")])
-        except Exception as exc:  # noqa: BLE001 - counted and reported by the test
+        except Exception as exc:
             failures.put(f"{type(exc).__name__}: {exc}")
 
 
@@ -577,7 +577,7 @@ def _within(seconds: float, action):
     def run() -> None:
         try:
             result.append(("value", action()))
-        except BaseException as exc:  # noqa: BLE001 - returned to the test
+        except BaseException as exc:
             result.append(("error", exc))
 
     thread = threading.Thread(target=run, daemon=True)

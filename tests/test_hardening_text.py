@@ -36,7 +36,7 @@ def _log(tmp_path, *extra):
 
 
 def _screen(text):
-    pyte = pytest.importorskip("pyte")
+    import pyte
     screen = pyte.Screen(160, 60)
     stream = pyte.Stream(screen)
     stream.feed(text.replace("\n", "\r\n"))
@@ -81,7 +81,7 @@ def test_a_measure_named_like_a_formula_is_not_a_formula_in_csv(capsys, tmp_path
     events.write_jsonl(path, [_layer("a", 30, measure='=HYPERLINK("http://x","x")')])
     assert 0 == main(["timeline", str(path), "--from", "2025-05-01", "--to", "2025-05-01", "--imposer", "USA",
                       "--target", "CHN", "--format", "csv"])
-    header, row = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    header, _row = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert """'=HYPERLINK("http://x","x")""" == header[-1]
     assert ("-3.4", "'-x", "'@SUM(1)", "30") == (for_spreadsheet("-3.4"), for_spreadsheet("-x"),
                                                 for_spreadsheet("@SUM(1)"), for_spreadsheet("30"))
@@ -110,7 +110,7 @@ def test_equal_totals_print_one_way(capsys, tmp_path):
     assert 0 == main(["timeline", str(path), "--from", "2025-05-01", "--to", "2025-05-01", "--imposer", "USA",
                       "--target", "CHN", "--product", "010121", "--format", "csv"])
     assert "201" == capsys.readouterr().out.splitlines()[1].split(",")[1]
-    frames = pytest.importorskip("negotiation.frames")
+    from negotiation import frames
     df = frames.tariff_frame(log, date(2025, 5, 1), date(2025, 5, 1), imposer="USA", target="CHN")
     assert "1" == str(df.loc[0, "total"])
 
@@ -121,3 +121,35 @@ def test_ties_are_reported():
     (problem,) = negotiation.find_problems(log)
     assert ("b", "recorded") == (problem.event_id, problem.field) and "tie" in str(problem)
     assert D(20) == negotiation.replay(log, as_of=date(2025, 5, 1)).tariff_rate("USA", "CHN")
+
+
+def test_a_broken_chain_warns_and_strict_refuses(capsys, seeds_dir, tmp_path):
+    """Readers say a chain is broken on standard error (exit unchanged); --strict refuses; validate says it once."""
+    path = tmp_path / "log.jsonl"
+    lines = (seeds_dir / "us-uk.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].replace('"rate": "25"', '"rate": "26"', 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    assert 0 == main(["replay", str(path), "--as-of", "2025-07-01"])
+    assert "line 3: the hash chain is broken" in capsys.readouterr().err
+    assert 1 == main(["replay", str(path), "--as-of", "2025-07-01", "--strict"])
+    out, err = capsys.readouterr()
+    assert ("", 1) == (out, err.count("negotiation: error:"))
+    assert 1 == main(["validate", str(path)])
+    assert 1 == capsys.readouterr().err.count("the hash chain")
+
+
+def test_appends_refuse_an_id_nothing_defines(capsys, seeds_dir, tmp_path):
+    """Both stores and `negotiation append` refuse an event naming an accord the log never defines; nothing is written."""
+    extension = events.AccordExtended(event_id="ext", effective=date(2026, 1, 1), recorded=AT, accord_id="nope",
+                                      deadline=date(2026, 5, 1))
+    for name in ("log.jsonl", "log.sqlite"):
+        store = events.open_store(tmp_path / name)
+        store.append(events.read_jsonl(seeds_dir / "us-uk.jsonl"))
+        before = store.version
+        with pytest.raises(events.UnresolvedReferenceError, match="'nope'"):
+            store.append([extension])
+        assert before == store.version
+    new = tmp_path / "new.jsonl"
+    events.write_jsonl(new, [extension])
+    assert 1 == main(["append", str(tmp_path / "log.jsonl"), str(new)])
+    assert "no event of the log or of this append defines 'nope'" in capsys.readouterr().err

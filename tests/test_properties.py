@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
@@ -143,7 +143,7 @@ def test_moving_as_of_forward_never_loses_an_event(log, first, second):
 def test_known_at_none_equals_known_at_after_everything(case):
     """known_at=None gives the same state as a known_at after every recorded time."""
     log, as_of = case
-    late = datetime(2100, 1, 1, tzinfo=timezone.utc)
+    late = datetime(2100, 1, 1, tzinfo=UTC)
     assert negotiation.replay(log, as_of=as_of) == negotiation.replay(log, as_of=as_of, known_at=late)
 
 

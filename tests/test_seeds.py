@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -165,7 +165,7 @@ def test_rare_earth_controls_suspended_in_november(us_china):
 
 def test_known_at_before_the_geneva_statement(us_china):
     """Known at 2025-05-13T12:00Z, as of 05-13: 145, with the cut to 30 scheduled for 05-14."""
-    known_at = datetime(2025, 5, 13, 12, tzinfo=timezone.utc)
+    known_at = datetime(2025, 5, 13, 12, tzinfo=UTC)
     state = negotiation.replay(us_china, as_of=D("2025-05-13"), known_at=known_at)
     scheduled = {
         e.event_id: e.effective for e in state.scheduled.values() if isinstance(e, events.TariffChanged)

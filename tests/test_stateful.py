@@ -10,7 +10,7 @@ deadline on.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from hypothesis import strategies as st
@@ -32,7 +32,7 @@ def _day(offset: int) -> date:
 
 
 def _instant(day: date, hours: int) -> datetime:
-    return datetime.combine(day, time(), timezone.utc) + timedelta(hours=hours)
+    return datetime.combine(day, time(), UTC) + timedelta(hours=hours)
 
 
 class ReferenceModel:

@@ -50,7 +50,10 @@ def test_a_lone_all_in_layer_is_the_higher_of_base_and_level(base, level):
     assert max(D(0), level - base) == state.tariff_rate("USA", "GBR", base=base)
 
 
-def _breakdowns(state, base=D("2.5"), quota="in"):
+BASE = D("2.5")
+
+
+def _breakdowns(state, base=BASE, quota="in"):
     return {(target, product): state.breakdown("USA", target, product, base=base, quota=quota)
             for target in PARTIES if target != "USA" for product in (None, *PRODUCTS)}
 

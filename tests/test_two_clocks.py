@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
@@ -13,7 +13,7 @@ import negotiation
 from negotiation import AccordStatus
 
 D = date.fromisoformat
-UTC = timezone.utc
+UTC = UTC
 
 
 def by_id(log, event_id):

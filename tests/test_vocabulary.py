@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 import events
 from events import EventValidationError, Scope, Suspension, TariffChanged
 
-UTC = timezone.utc
+UTC = UTC
 BASE = {"event_id": "e1", "effective": date(2025, 5, 14), "recorded": datetime(2025, 5, 12, 7, tzinfo=UTC)}
 
 
