@@ -198,9 +198,10 @@ def aware(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         )
 
 
-def _bounded(value: Any) -> bool:
+def _bounded(value: Any, limit: Decimal = MAX_PERCENT) -> bool:
+    """A finite ``Decimal`` of at most ``limit`` in size with at most ``MAX_PLACES`` places."""
     return (
-        isinstance(value, Decimal) and value.is_finite() and abs(value) <= MAX_PERCENT
+        isinstance(value, Decimal) and value.is_finite() and abs(value) <= limit
         and value.as_tuple().exponent >= -MAX_PLACES  # type: ignore[operator]
     )
 
@@ -216,8 +217,7 @@ def percent(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 def quantity(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A quantity (a quota volume, an amount of money): a ``Decimal`` from 0 to 10**15, at most 6 places."""
-    if not (isinstance(value, Decimal) and value.is_finite() and 0 <= value <= MAX_QUANTITY
-            and value.as_tuple().exponent >= -MAX_PLACES):  # type: ignore[operator]
+    if not _bounded(value, MAX_QUANTITY) or value < 0:
         raise EventValidationError(
             attribute.name, value,
             f"a finite, non-negative Decimal up to 10**15 with at most {MAX_PLACES} places",
