@@ -656,6 +656,12 @@ class LogReviewed(Event):
     the log holds, and every output says so. The ``note`` says what was
     searched and what was not found.
 
+    Attributes:
+        reviewed_through: The date the sources reach (the last verified fact found).
+        covers: The parties (or blocs) whose measures on each other the log
+            records in full; a pair outside them is marked partial (the log
+            may hold only the layers it shares with other logs). Empty: not said.
+
     Raises:
         EventValidationError: ``reviewed_through`` after the review (``effective``).
     """
@@ -664,6 +670,7 @@ class LogReviewed(Event):
     VERSION: ClassVar[int] = 1
 
     reviewed_through: date = field(validator=v.day)
+    covers: tuple[str, ...] = field(default=(), converter=v.to_tuple, validator=v.party_codes)
 
     def __attrs_post_init__(self) -> None:
         if self.reviewed_through > self.effective:

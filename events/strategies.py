@@ -300,7 +300,8 @@ def _ruling(draw: Any, parties: tuple[str, ...], start: date, end: date, event_i
 
 def _review(draw: Any, start: date, end: date, event_id: str | None) -> LogReviewed:
     base = _base(draw, start, end, event_id)
-    return LogReviewed(**base, reviewed_through=base["effective"] - timedelta(days=draw(st.integers(0, 200))))
+    return LogReviewed(**base, reviewed_through=base["effective"] - timedelta(days=draw(st.integers(0, 200))),
+                       covers=tuple(draw(st.lists(st.sampled_from(DEFAULT_PARTIES), max_size=2, unique=True))))
 
 
 def _bloc(draw: Any, parties: tuple[str, ...], start: date, end: date, event_id: str | None,

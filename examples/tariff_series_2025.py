@@ -23,12 +23,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 import events
 import negotiation
-from negotiation import plots
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-china.jsonl"
 START, END = date(2025, 1, 1), date(2025, 12, 31)
@@ -48,13 +44,21 @@ def main(folder: Path) -> None:
         writer.writeheader()
         writer.writerows({key: "" if value is None else value for key, value in row.items()} for row in table)
 
-    figure = Figure(figsize=(11, 5.5), dpi=150, layout="constrained")
-    FigureCanvasAgg(figure)
-    ax = plots.draw_tariffs(figure.add_subplot(), rows, accords=accords, talks=talks)
-    ax.set_title("US tariff on Chinese goods (all goods), 2025")
-    figure.savefig(folder / "us-china-2025.png")
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
 
-    print(f"wrote {folder / 'us-china-2025.csv'} and {folder / 'us-china-2025.png'}")
+        from negotiation import plots
+    except ImportError:
+        print(f"wrote {folder / 'us-china-2025.csv'}; the chart needs the 'plot' extra: "
+              "pip install 'negotiation-state[plot]'")
+    else:
+        figure = Figure(figsize=(11, 5.5), dpi=150, layout="constrained")
+        FigureCanvasAgg(figure)
+        ax = plots.draw_tariffs(figure.add_subplot(), rows, accords=accords, talks=talks)
+        ax.set_title("US tariff on Chinese goods (all goods), 2025")
+        figure.savefig(folder / "us-china-2025.png")
+        print(f"wrote {folder / 'us-china-2025.csv'} and {folder / 'us-china-2025.png'}")
     print("days the US all-goods rate on Chinese goods changed (percent):")
     previous = None
     for row in rows:

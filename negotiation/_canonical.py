@@ -37,6 +37,8 @@ def _pair_total(state: NegotiationState, imposer: str, target: str) -> dict[str,
                            "all_goods_rate": None if found.missing else str(found.additional)}
     if found.missing:
         row["depends_on"] = list(found.missing)
+    if found.partial:
+        row["partial"] = True
     return row
 
 
@@ -75,6 +77,7 @@ def state_to_dict(state: NegotiationState) -> dict[str, Any]:
             "reviewed_on": _iso(horizon.reviewed_on),
             "review_event_id": horizon.review_event_id,
             "projected": state.projected,
+            "covers": list(horizon.covers),
             "projection": [{"day": _iso(day), "rule": words} for day, words in horizon.projection],
         },
         "tariffs": [_pair_total(state, imposer, target) for imposer, target in pairs],

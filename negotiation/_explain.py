@@ -12,7 +12,7 @@ from ._errors import QueryError, UnknownReferenceError
 from ._state import AccordStatus, NegotiationState, Ruling
 from ._tariffs import QuotaChoice, Reach, TariffBreakdown
 
-__all__ = ["Explanation", "Reason", "explain"]
+__all__ = ["Explanation", "Reason", "explain", "ruling_verdict", "ruling_words"]
 
 
 @frozen(kw_only=True)
@@ -127,22 +127,30 @@ def explain(
     answer = found.summary()
     if not found.missing and found.base is not None:
         answer += f" additional; duty {found.duty} with the base {found.base}"
-    rulings = [f"{layer.measure} ({layer.event_id}): {_ruling_words(ruling)}" for c in found.contributions
+    rulings = [f"{layer.measure} ({layer.event_id}): {ruling_words(ruling)}" for c in found.contributions
                for layer in (c.layer,) for ruling in state.rulings_on(layer)]
     return Explanation(
         question=(f"{imposer} tariff on goods of {target}, {scope}, on {state.as_of} "
                   "(percent; additional duties over the base (MFN) rate, layer by layer)"),
         answer=answer,
         reasons=tuple(reasons) + _ruling_reasons(state, found),
-        caveats=(*_caveats(state), *rulings),
+        caveats=(*_caveats(state, (imposer, target)), *rulings, *(
+            [f"PARTIAL: the log records {imposer}'s measures on {target} only in part (it covers "
+             f"{', '.join(state.horizon.covers)}): only the layers it holds are counted"] if found.partial else [])),
     )
 
 
-def _ruling_words(ruling: Ruling) -> str:
-    held = "held unlawful" if ruling.unlawful else "upheld"
+def ruling_verdict(ruling: Ruling) -> str:
+    """What a ruling did, in two or three words: held unlawful, ordered refunds, or ruled."""
+    return "held unlawful" if ruling.unlawful else "ordered refunds" if ruling.refunds else "ruled"
+
+
+def ruling_words(ruling: Ruling) -> str:
+    """A ruling in one line: what, when, which court and case; whose relief; refunds."""
     relief = "" if ruling.relief_for_all else " (relief for the named plaintiffs only; still collected from others)"
-    refunds = "; refunds of the duties paid ordered" if ruling.refunds else ""
-    return f"{held} on {ruling.decided} by the {ruling.court}, {ruling.case} [{ruling.ruling_id}]{relief}{refunds}"
+    refunds = "; refunds of the duties paid ordered" if ruling.refunds and ruling.unlawful else ""
+    return (f"{ruling_verdict(ruling)} on {ruling.decided} by the {ruling.court}, {ruling.case} "
+            f"[{ruling.ruling_id}]{relief}{refunds}")
 
 
 def _ruling_reasons(state: NegotiationState, found: TariffBreakdown) -> tuple[Reason, ...]:
@@ -153,23 +161,30 @@ def _ruling_reasons(state: NegotiationState, found: TariffBreakdown) -> tuple[Re
     reasons = []
     for ruling in rulings:
         touched = [c.layer.measure for c in found.contributions if ruling in state.rulings_on(c.layer)]
-        scope = (f"on {', '.join(dict.fromkeys(touched))}, counted here" if touched
+        scope = (f"on {', '.join(dict.fromkeys(touched))}, still collected on this day" if touched
                  else "no layer of these measures reaches these goods on this day")
-        reasons.append(_reason(state, f"ruling on {', '.join(ruling.measures)}",
-                               "held unlawful" if ruling.unlawful else "upheld", ruling.event_id,
-                               f"{_ruling_words(ruling)}; {scope}"))
+        reasons.append(_reason(state, f"ruling on {', '.join(ruling.measures)}", ruling_verdict(ruling), ruling.event_id,
+                               f"{ruling_words(ruling)}; {scope}"))
     return tuple(reasons)
 
 
-def _caveats(state: NegotiationState) -> tuple[str, ...]:
-    """The known-at cut-off and, past the horizon, the projection with its rules."""
+def _caveats(state: NegotiationState, pair: tuple[str, str] | None = None) -> tuple[str, ...]:
+    """The known-at cut-off and, past the horizon, the projection with its rules (for a tariff, those on its layers)."""
     found = []
     if state.known_at is not None:
         found.append(f"as known at {state.known_at.isoformat()}: events recorded later are not used")
     if state.projected:
-        found.append(f"PROJECTION: {state.as_of} is after the log's horizon ({state.horizon.through}); "
-                     "this rests on the clock rules the log holds, with no later fact known")
-        found.extend(f"{day}: {words}" for day, words in state.horizon.projection)
+        found.append(f"PROJECTION: {state.as_of} is after the log's horizon ({state.horizon.through}): no fact after "
+                     "it is known; the answer rests on what the log held then and on the clock rules listed")
+        rules = state.horizon.projection
+        if pair is not None:
+            imposer, target = pair
+            mine = [(d, w) for d, w in rules if f"{imposer} " in w and (f" on {target} " in w or " on WLD " in w)]
+            if len(mine) < len(rules):
+                found.append(f"{len(rules) - len(mine)} other rule(s) of the log fire after the horizon "
+                             "(accords, controls, instruments, other pairs): see `negotiation replay`")
+            rules = tuple(mine)
+        found.extend(f"{day}: {words}" for day, words in rules)
     return tuple(found)
 
 

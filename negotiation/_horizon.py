@@ -52,7 +52,9 @@ def advance_horizon(horizon: Horizon, event: AnyEvent) -> Horizon:
     last = event.recorded if horizon.last_recorded is None else max(horizon.last_recorded, event.recorded)
     reviewed_through, reviewed_on, review_id = horizon.reviewed_through, horizon.reviewed_on, horizon.review_event_id
     facts_through = horizon.through
+    covers = horizon.covers
     if isinstance(event, LogReviewed):
+        covers = tuple(sorted({*covers, *event.covers}))
         candidate = (event.effective, event.reviewed_through, event.event_id)
         if review_id is None or candidate > (reviewed_on, reviewed_through, review_id):
             reviewed_on, reviewed_through, review_id = candidate
@@ -62,7 +64,7 @@ def advance_horizon(horizon: Horizon, event: AnyEvent) -> Horizon:
     candidates = [d for d in (facts_through, reviewed_through) if d is not None]
     return Horizon(
         through=max(candidates) if candidates else None, last_recorded=last,
-        reviewed_through=reviewed_through, reviewed_on=reviewed_on, review_event_id=review_id,
+        reviewed_through=reviewed_through, reviewed_on=reviewed_on, review_event_id=review_id, covers=covers,
     )
 
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from textwrap import shorten
 
-from events import AccordExtended, AnyEvent, Combination, ExportControlChanged, TariffChanged
+from events import EVERY_PARTNER, AccordExtended, AnyEvent, Combination, ExportControlChanged, TariffChanged
 
-from ._explain import Explanation
+from ._explain import Explanation, ruling_words
 from ._state import Accord, Instrument, NegotiationState, Talks, TariffLayer
 from ._tariffs import Contribution, Reach, layer_terms
 from ._timeline import Change
@@ -58,7 +58,11 @@ def _tariffs(state: NegotiationState) -> list[str]:
         found = state.breakdown(imposer, target)
         total = found.summary() if found.missing else _pct(found.additional)
         mark = " (PROJECTION: after the log's horizon)" if state.projected else ""
-        lines.append(f"  {imposer} on goods of {target}: {total} on all goods{mark}")
+        if found.partial:
+            mark += f" (PARTIAL: the log records {imposer}'s measures on {target} only in part)"
+        whose = ("every partner (WLD: the layers on all partners alike; each partner's own layers are under it)"
+                 if target == EVERY_PARTNER else target)
+        lines.append(f"  {imposer} on goods of {whose}: {total} on all goods{mark}")
         lines.extend(_layer(c.layer, state.revisions, c, target) for c in found.contributions)
         product_layers = [layer for layer in state.tariff_layers(imposer, target) if not layer.scope.all_goods]
         if product_layers:
@@ -101,6 +105,11 @@ def _rules_data(state: NegotiationState) -> list[str]:
     if state.instruments:
         lines += _section("Instruments (threats, deals, orders, regulations: never counted as rates)", [
             _instrument(i) for _, i in sorted(state.instruments.items())
+        ])
+    if state.rulings:
+        lines += _section("Rulings (a measure's legal status from the ruling's date; what was in force before stands)", [
+            f"  {r.decided} {', '.join(r.measures)} of {r.imposer}: {ruling_words(r)}  [{r.event_id}]"
+            for r in sorted(state.rulings.values(), key=lambda r: (r.decided, r.ruling_id))
         ])
     if state.blocs:
         lines += _section("Blocs", [
@@ -222,7 +231,7 @@ def horizon_lines(state: NegotiationState) -> list[str]:
     if horizon.reviewed_through is not None:
         reviewed = f"; sources reviewed through {horizon.reviewed_through} on {horizon.reviewed_on} [{horizon.review_event_id}]"
     last = horizon.last_recorded.isoformat().replace("+00:00", "Z") if horizon.last_recorded else "never"
-    lines = [f"horizon {horizon.through} (last recorded {last}{reviewed})"]
+    lines = [f"horizon {horizon.through} ({reviewed.removeprefix('; ') + '; ' if reviewed else ''}latest event recorded {last})"]
     if state.projected:
         lines.append(f"PROJECTION: {state.as_of} is after the log's horizon ({horizon.through}): every figure below "
                      "rests on the clock rules the log holds, with no later fact known")

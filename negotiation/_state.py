@@ -510,6 +510,8 @@ class Horizon:
             each fact scheduled in the log) that takes effect after
             ``through`` up to the state's date, as ``(day, words)``; what
             the state rests on beyond what the log knows.
+        covers: The parties whose measures the log records in full (the
+            union of its reviews' ``covers``); empty when no review says.
     """
 
     through: date | None
@@ -518,6 +520,14 @@ class Horizon:
     reviewed_on: date | None = None
     review_event_id: str | None = None
     projection: tuple[tuple[date, str], ...] = ()
+    covers: tuple[str, ...] = ()
+
+    def partial(self, imposer: str, target: str, blocs: tuple[str, ...] = ()) -> bool:
+        """Whether the log says it records the pair's measures only in part: both must be (or belong to) covered parties."""
+        if not self.covers or target == "WLD":
+            return False
+        covered = set(self.covers)
+        return imposer not in covered or not ({target, *blocs} & covered)
 
     def projects(self, day: date) -> bool:
         """Whether ``day`` is after the horizon (a projection of the log's clock rules)."""

@@ -172,6 +172,9 @@ class TariffBreakdown:
             (measure, target, scope).
         projected: Whether ``as_of`` is after the log's horizon: the figures
             rest on the clock rules the log holds, not on a known fact.
+        partial: Whether the log says it does not record this pair's
+            measures in full (``LogReviewed.covers``): the figures count only
+            the layers the log holds.
     """
 
     imposer: str
@@ -183,6 +186,7 @@ class TariffBreakdown:
     quota: QuotaChoice
     contributions: tuple[Contribution, ...]
     projected: bool = False
+    partial: bool = False
 
     @property
     def subject(self) -> str:
@@ -388,6 +392,7 @@ def breakdown(
     return TariffBreakdown(
         imposer=imposer, target=target, product=product, as_of=state.as_of, base=base,
         base_event_id=base_event_id, quota=quota, contributions=contributions, projected=state.projected,
+        partial=state.horizon.partial(imposer, target, tuple(sorted(blocs))),
     )
 
 

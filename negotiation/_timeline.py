@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import attrs
 from attrs import frozen
 
-from events import AnyEvent, Record, TariffChanged
+from events import EVERY_PARTNER, AnyEvent, Record, TariffChanged
 
 from ._errors import QueryError
 from ._fold import check_day, check_progress, check_query, prepare, slices
@@ -176,6 +176,18 @@ def _layer_cause(previous: TariffLayer | None, current: TariffLayer | None, new:
     return "clock: suspension ended"
 
 
+def _pairs_reached(previous: NegotiationState, current: NegotiationState, imposer: str,
+                   target: str) -> list[tuple[str, str]]:
+    """The pairs a layer on ``target`` reaches: itself, and, for every partner or a bloc, each pair of the
+    imposer's layers on a partner it covers (so a pair's total names every cause of its change)."""
+    pairs = {(layer.imposer, layer.target) for state in (previous, current) for layer in state.layers.values()
+             if layer.imposer == imposer}
+    members = {m for state in (previous, current) for bloc in state.blocs.values() if bloc.bloc == target
+               for m in bloc.members}
+    return sorted({(imposer, target)} | {(i, t) for i, t in pairs
+                                         if (target == EVERY_PARTNER and t != imposer) or t in members})
+
+
 def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]:
     day = current.as_of
     added = current.events.added_since(previous.events) if isinstance(current.events, LedgerView) else None
@@ -194,7 +206,8 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
             before=_layer_words(before), after=_layer_words(after), causes=(cause,),
         ))
         if scope.all_goods:
-            pair_causes.setdefault((imposer, target), []).append(cause)
+            for pair in _pairs_reached(previous, current, imposer, target):
+                pair_causes.setdefault(pair, []).append(cause)
     for imposer, target in sorted(pair_causes):
         before_rate = previous.breakdown(imposer, target).summary()
         after_rate = current.breakdown(imposer, target).summary()

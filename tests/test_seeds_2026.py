@@ -113,3 +113,15 @@ def test_every_log_validates_alone_and_together(seeds_dir):
     missing = [e.event_id for log in logs.values() for e in log
                if e.source is None or (not e.source.url and "seed article" not in e.source.title)]
     assert [] == missing
+
+
+def test_a_pair_a_log_covers_only_in_part_is_marked(seeds_dir):
+    """The EU log holds the UK's steel layers (shared) but not its own deal: a UK figure there is marked partial."""
+    eu = negotiation.replay(events.read_jsonl(seeds_dir / "us-eu.jsonl"), as_of=date(2026, 12, 1))
+    uk = negotiation.replay(events.read_jsonl(seeds_dir / "us-uk.jsonl"), as_of=date(2026, 12, 1))
+    assert (True, False, False) == (eu.breakdown("USA", "GBR").partial, uk.breakdown("USA", "GBR").partial,
+                                    eu.breakdown("USA", "DEU", base=D(0)).partial)
+    assert "(PARTIAL: the log records USA's measures on GBR only in part)" in eu.to_text()
+    caveats = negotiation.explain(eu, imposer="USA", target="GBR").caveats
+    assert any(c.startswith("PARTIAL") for c in caveats)
+    assert D(10) == uk.tariff_rate("USA", "GBR"), "the UK's own log has its flat forced-labour 10 %"
