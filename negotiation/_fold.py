@@ -275,10 +275,29 @@ def replay(
     """
     known_at = check_query(as_of, known_at)
     check_progress(progress)
-    builder, contents = prepare(events, as_of, known_at)
+    builder, contents = prepare(events, as_of, known_at, plan=progress is not None)
+    through = builder.horizon.through
+    if progress is None and through is not None and builder.horizon.projects(as_of):
+        return _projected(builder, contents, through, as_of)
     for start, stop in slices(len(contents), progress):
         for content in contents[start:stop]:
             builder.fold(content)
+    return builder.freeze()
+
+
+def _projected(builder: Builder, contents: list[Any], through: date, as_of: date) -> NegotiationState:
+    """The state on ``as_of``, past the horizon: one fold that stops on the horizon's day to take the projection
+    plan there (the state it rests on), then moves on by the clock, as a timeline does."""
+    builder.as_of = through  # nothing folded yet
+    due = 0
+    while due < len(contents) and contents[due].effective <= through:
+        builder.fold(contents[due])
+        due += 1
+    plan = projection_plan(builder.freeze(), contents)
+    builder.horizon = attrs.evolve(builder.horizon, projection=plan)
+    builder.advance(as_of)
+    for content in contents[due:]:
+        builder.fold(content)  # effective after as_of: scheduled if announced by the end of as_of
     return builder.freeze()
 
 
@@ -338,10 +357,11 @@ def prepare(
     if versions.problems:
         raise versions.problems[0]
     contents = sorted(versions.contents, key=_FOLD_ORDER)
-    builder = _builder(unique, versions, as_of, known_at)
+    ahead = defined_ahead(versions.contents)
+    builder = _builder(unique, versions, as_of, known_at, ahead)
     horizon = horizon_of(e for e in unique.values() if known_at is None or e.recorded <= known_at)
     if plan and horizon.through is not None and horizon.projects(as_of):
-        at_horizon = _builder(dict(unique), versions, horizon.through, known_at)
+        at_horizon = _builder(dict(unique), versions, horizon.through, known_at, ahead)
         for content in contents:
             if content.effective > horizon.through:
                 break
@@ -351,7 +371,8 @@ def prepare(
     return builder, contents
 
 
-def _builder(unique: dict[str, AnyEvent], versions: Any, as_of: date, known_at: datetime | None) -> Builder:
+def _builder(unique: dict[str, AnyEvent], versions: Any, as_of: date, known_at: datetime | None,
+             ahead: Any) -> Builder:
     """A builder for the empty state on ``as_of`` holding the input events and their revisions."""
     builder = Builder(NegotiationState.empty(as_of, known_at=known_at))
     builder.adopt("log", unique)
@@ -360,7 +381,7 @@ def _builder(unique: dict[str, AnyEvent], versions: Any, as_of: date, known_at: 
         revised_by = builder.write("revised_by")
         revised_by[target] = (*revised_by.get(target, ()), event.event_id)
     builder.corrected_by = versions.revisions
-    builder.defined = defined_ahead(versions.contents)
+    builder.defined = ahead
     return builder
 
 

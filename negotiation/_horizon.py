@@ -41,9 +41,22 @@ def horizon_of(events: Iterable[AnyEvent]) -> Horizon:
     then id) gives the reviewed-through date; the horizon is the later of that date and the
     last UTC day on which another event was recorded.
     """
-    horizon = Horizon(through=None, last_recorded=None)
-    for event in events:
-        horizon = advance_horizon(horizon, event)
+    last: Any = None
+    facts_through: date | None = None
+    reviews: list[LogReviewed] = []
+    for event in events:  # one pass over plain values: a log may hold a million events
+        recorded = event.recorded
+        if last is None or recorded > last:
+            last = recorded
+        if isinstance(event, LogReviewed):
+            reviews.append(event)
+        else:
+            day = recorded.date()
+            if facts_through is None or day > facts_through:
+                facts_through = day
+    horizon = Horizon(through=facts_through, last_recorded=last)
+    for review in reviews:
+        horizon = advance_horizon(horizon, review)
     return horizon
 
 
