@@ -652,7 +652,7 @@ class NegotiationState:
 
         Raises:
             QueryError: malformed codes, base or quota choice.
-            InconsistentEventError: two layers yield to each other on the product.
+            InconsistentEventError: layers yield to each other in a cycle on the product, or a rule has no answer (see ``negotiation/_tariffs.py``).
         """
         return breakdown(self, imposer, target, product, base=base, quota=quota)
 
@@ -686,7 +686,7 @@ class NegotiationState:
         Raises:
             QueryError: bad codes; a counted all-in layer and no base known;
                 a counted quota layer and no quota choice.
-            InconsistentEventError: two layers yield to each other on the product.
+            InconsistentEventError: layers yield to each other in a cycle on the product, or a rule has no answer (see ``negotiation/_tariffs.py``).
         """
         return self.breakdown(imposer, target, product, base=base, quota=quota).additional
 

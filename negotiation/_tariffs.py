@@ -334,8 +334,9 @@ def breakdown(
     Raises:
         QueryError: malformed codes, a base that is not a non-negative
             ``Decimal``, a quota choice other than ``"in"``, ``"out"`` or ``None``.
-        InconsistentEventError: two layers that reach the product yield to
-            each other.
+        InconsistentEventError: layers that reach the product yield to each
+            other in a cycle; one measure reaches the partner through two
+            blocs; a layer's quota is of another pair.
     """
     if imposer is None or target is None:
         raise QueryError("imposer" if imposer is None else "target", None, "an alpha-3 party code such as 'USA'")
@@ -397,7 +398,7 @@ def breakdown(
 
 
 def _cycle(edges: Mapping[int, list[int]]) -> list[int]:
-    """A cycle in the graph of who yields to whom (each node listed once), or ``[]``."""
+    """A cycle in the graph of who yields to whom, as a path whose first node is repeated at its end, or ``[]``."""
     state: dict[int, int] = {}  # 1: on the current path, 2: done
     path: list[int] = []
 
