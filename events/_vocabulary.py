@@ -659,7 +659,8 @@ class LogReviewed(Event):
     Attributes:
         reviewed_through: The date the sources reach (the last verified fact found).
         covers: The parties (or blocs) whose measures on each other the log
-            records in full; a pair outside them is marked partial (the log
+            is about, recorded as far as its sources go (the note says what
+            is not modelled); a pair outside them is marked partial (the log
             may hold only the layers it shares with other logs). Empty: not said.
 
     Raises:
