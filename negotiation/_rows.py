@@ -30,7 +30,6 @@ __all__ = [
     "layer_label",
     "licence_rows",
     "layer_pairs",
-    "pair_totals",
     "talks_rows",
     "tariff_row",
     "tariff_series",
@@ -331,22 +330,3 @@ def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
 def layer_pairs(state: NegotiationState) -> set[tuple[str, str]]:
     """The (imposer, target) pairs of the state's layers."""
     return {(layer.imposer, layer.target) for layer in state.layers.values()}
-
-
-def pair_totals(state: NegotiationState, pairs: Iterable[tuple[str, str]] | None = None) -> dict[str, Decimal | None]:
-    """Each pair's all-goods additional duty on the state's date, keyed ``"USA on CHN"``.
-
-    Args:
-        pairs: The (imposer, target) pairs; default :func:`layer_pairs`. A
-            pair with no layer of its own that day still gets what reaches
-            it (a bloc's or every partner's layers), never a default 0.
-
-    Returns:
-        Percent, or ``None`` where it depends on the base rate (an all-in
-        layer): all goods have no one base.
-    """
-    totals: dict[str, Decimal | None] = {}
-    for imposer, target in sorted(layer_pairs(state) if pairs is None else pairs):
-        found = state.breakdown(imposer, target)
-        totals[f"{imposer} on {target}"] = None if found.missing else found.additional
-    return totals
