@@ -41,7 +41,7 @@ from ._iso import parse_date, parse_instant
 from ._jsonl_store import JsonlStore
 from ._maintenance import Repair, convert, repair, upgrade
 from ._opaque import OpaqueRecord
-from ._references import Reference, defined_ids, referenced_ids, unresolved_references
+from ._references import Reference, defined_ids, referenced_ids
 from ._revisions import EVENT_TYPES, AnyEvent, EventCorrected, EventRetracted
 from ._schema import json_schema
 from ._sqlite_store import SqliteStore
@@ -184,7 +184,6 @@ __all__ = [
     "repair",
     "to_dict",
     "to_record",
-    "unresolved_references",
     "upgrade",
     "verify_log",
     "write_jsonl",

@@ -1,7 +1,8 @@
 """Which events define an id (an accord, talks, a control, a quota, an instrument) and which refer to one.
 
 One home for the references of the vocabulary: the fold's checks
-(``negotiation.find_problems``) and the stores' appends ask it. A reference
+(``negotiation.find_problems``) and the stores' appends
+(:func:`refuse_unresolved`) ask it. A reference
 is a (field, id) pair: ``("accord_id", "geneva-2025")``. Corrections and
 retractions refer to an event by its id (``"corrects"``, ``"retracts"``).
 """
@@ -26,7 +27,7 @@ from ._vocabulary import (
     TariffChanged,
 )
 
-__all__ = ["Reference", "defined_ids", "referenced_ids", "refuse_unresolved", "unresolved_references"]
+__all__ = ["Reference", "defined_ids", "referenced_ids", "refuse_unresolved"]
 
 Reference = tuple[str, str]
 """(field, id): e.g. ``("accord_id", "geneva-2025")``, or ``("corrects", "us-rate")`` for an event id."""
@@ -69,22 +70,6 @@ def referenced_ids(event: AnyEvent) -> list[Reference]:
     if isinstance(event, InstrumentChanged) and event.action not in _DEFINING_INSTRUMENT:
         found.append(("instrument_id", event.instrument_id))
     return found
-
-
-def unresolved_references(existing: Iterable[AnyEvent | OpaqueRecord],
-               new: Iterable[AnyEvent | OpaqueRecord]) -> list[tuple[AnyEvent, Reference]]:
-    """Each reference of a ``new`` event that no event of ``existing`` or ``new`` defines, whatever the dates.
-
-    Opaque records (unknown types) define and refer to nothing. Whether the
-    definition comes early enough in fold order, or is recorded early
-    enough, is ``negotiation.find_problems``'s question; this one only
-    catches a name the log never defines, which would stop every replay
-    reaching the event's date.
-    """
-    known = [e for e in existing if not isinstance(e, OpaqueRecord)]
-    added = [e for e in new if not isinstance(e, OpaqueRecord)]
-    defined = {ref for event in (*known, *added) for ref in defined_ids(event)}
-    return [(event, ref) for event in added for ref in referenced_ids(event) if ref not in defined]
 
 
 def refuse_unresolved(path: str, defined: set[Reference], items: Iterable[AnyEvent | OpaqueRecord]) -> None:
