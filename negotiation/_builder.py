@@ -11,7 +11,7 @@ frozen state holds a prefix view, so the states of a timeline share it.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -149,8 +149,19 @@ class Builder:
         """Fact id to the correction supplying its content; recorded in ``revisions`` when folded."""
         self.horizon: Horizon = state.horizon
         """The log's horizon, with the whole projection plan (every rule after it); frozen states keep the part up to their date."""
-        self.defined: Definitions | None = None
-        """What the log defines for references ahead in valid time (:func:`defined_ahead`), or ``None``: none allowed."""
+        self.facts_known: Sequence[Any] = ()
+        """The current contents of the facts known, for references ahead in valid time (none: none allowed)."""
+        self._defined: Definitions | None = None
+
+    def defined_at(self, field: str, key: str) -> datetime | None:
+        """When an event among :attr:`facts_known` defining ``key`` was first recorded, or ``None``.
+
+        The index (:func:`defined_ahead`) is built on the first reference
+        that the state does not resolve, so a log without one pays nothing.
+        """
+        if self._defined is None:
+            self._defined = defined_ahead(self.facts_known)
+        return self._defined.get((field, key))
 
     def read(self, name: str) -> Any:
         if name == "layers":
@@ -342,7 +353,7 @@ def _require_defined(builder: Builder, section: str, key: str, event: AnyEvent, 
     """A reference that may point ahead in valid time: defined earlier in fold order, or by an event recorded no later than ``event``."""
     if key in builder.read(section):
         return
-    recorded = builder.defined.get((field, key)) if builder.defined is not None else None
+    recorded = builder.defined_at(field, key)
     if recorded is not None and recorded <= event.recorded:
         return
     known = ", ".join(sorted(builder.read(section))) or "none"

@@ -33,7 +33,7 @@ from events import (
     referenced_ids,
 )
 
-from ._builder import Builder, defined_ahead
+from ._builder import Builder
 from ._errors import (
     ConflictingEventError,
     InconsistentEventError,
@@ -124,7 +124,7 @@ def find_problems(events: Iterable[Record]) -> tuple[NegotiationError, ...]:
     versions = resolve(unique, None)
     problems += versions.problems
     builder = Builder(NegotiationState.empty(date.max))
-    builder.defined = defined_ahead(versions.contents)
+    builder.facts_known = versions.contents
     for content in sorted(versions.contents, key=_FOLD_ORDER):
         try:
             builder.fold(content)
@@ -357,11 +357,10 @@ def prepare(
     if versions.problems:
         raise versions.problems[0]
     contents = sorted(versions.contents, key=_FOLD_ORDER)
-    ahead = defined_ahead(versions.contents)
-    builder = _builder(unique, versions, as_of, known_at, ahead)
+    builder = _builder(unique, versions, as_of, known_at)
     horizon = horizon_of(e for e in unique.values() if known_at is None or e.recorded <= known_at)
     if plan and horizon.through is not None and horizon.projects(as_of):
-        at_horizon = _builder(dict(unique), versions, horizon.through, known_at, ahead)
+        at_horizon = _builder(dict(unique), versions, horizon.through, known_at)
         for content in contents:
             if content.effective > horizon.through:
                 break
@@ -371,8 +370,7 @@ def prepare(
     return builder, contents
 
 
-def _builder(unique: dict[str, AnyEvent], versions: Any, as_of: date, known_at: datetime | None,
-             ahead: Any) -> Builder:
+def _builder(unique: dict[str, AnyEvent], versions: Any, as_of: date, known_at: datetime | None) -> Builder:
     """A builder for the empty state on ``as_of`` holding the input events and their revisions."""
     builder = Builder(NegotiationState.empty(as_of, known_at=known_at))
     builder.adopt("log", unique)
@@ -381,7 +379,7 @@ def _builder(unique: dict[str, AnyEvent], versions: Any, as_of: date, known_at: 
         revised_by = builder.write("revised_by")
         revised_by[target] = (*revised_by.get(target, ()), event.event_id)
     builder.corrected_by = versions.revisions
-    builder.defined = ahead
+    builder.facts_known = versions.contents
     return builder
 
 

@@ -179,11 +179,12 @@ def _layer_cause(previous: TariffLayer | None, current: TariffLayer | None, new:
 def _pairs_reached(previous: NegotiationState, current: NegotiationState, imposer: str,
                    target: str) -> list[tuple[str, str]]:
     """The pairs a layer on ``target`` reaches: itself, and, for every partner or a bloc, each pair of the
-    imposer's layers on a partner it covers (so a pair's total names every cause of its change)."""
-    pairs = {(layer.imposer, layer.target) for state in (previous, current) for layer in state.layers.values()
-             if layer.imposer == imposer}
+    imposer's layers (on either day) on a partner it covers, so a pair's total names every cause of its change."""
     members = {m for state in (previous, current) for bloc in state.blocs.values() if bloc.bloc == target
                for m in bloc.members}
+    if target != EVERY_PARTNER and not members:
+        return [(imposer, target)]  # a named partner: no scan of the layers
+    pairs = {key[:2] for state in (previous, current) for key in state.layers if key[0] == imposer}
     return sorted({(imposer, target)} | {(i, t) for i, t in pairs
                                          if (target == EVERY_PARTNER and t != imposer) or t in members})
 
