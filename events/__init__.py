@@ -47,7 +47,15 @@ from ._schema import json_schema
 from ._sqlite_store import SqliteStore
 from ._store import EventStore, check_log, is_sqlite, open_store, read_log, verify_log
 from ._upcasting import UnknownRecordError
-from ._validators import EARLIEST, LATEST, canonical_decimal, is_hs_code, is_party_code
+from ._validators import (
+    EARLIEST,
+    LATEST,
+    canonical_decimal,
+    is_hs_code,
+    is_party_code,
+    normalise_hs,
+    normalise_party,
+)
 from ._values import (
     ALL_GOODS,
     Amount,
@@ -175,6 +183,8 @@ __all__ = [
     "json_schema",
     "loads_jsonl",
     "measure_covers",
+    "normalise_hs",
+    "normalise_party",
     "open_store",
     "parse_date",
     "parse_instant",

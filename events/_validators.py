@@ -47,6 +47,50 @@ def is_hs_code(value: Any) -> bool:
     return isinstance(value, str) and _HS.fullmatch(value) is not None
 
 
+_PARTY_WRITTEN = re.compile(r"[A-Za-z]{3}")
+_HS_WRITTEN = re.compile(r"[0-9]{2}|[0-9]{4}(?:[. ]?[0-9]{2}){0,3}")
+
+
+def normalise_party(text: Any) -> str:
+    """A party code as a person types it, in its canonical form: ``" usa"`` -> ``"USA"``.
+
+    Surrounding whitespace is removed and the three ASCII letters are put
+    in capitals. This is for the edges where people type codes (command-line
+    options, query arguments); events and log lines must already hold the
+    canonical form (:func:`is_party_code`), and their validators refuse any
+    other.
+
+    Raises:
+        ValueError: anything but three ASCII letters (after the whitespace),
+            naming the value.
+    """
+    if isinstance(text, str) and _PARTY_WRITTEN.fullmatch(text.strip()):
+        return text.strip().upper()
+    raise ValueError(f"expected an alpha-3 party code such as 'USA' (any case), got {text!r}")
+
+
+def normalise_hs(text: Any) -> str:
+    """An HS code as tariff schedules print it, in its canonical form of digits only.
+
+    ``"1201.90"`` -> ``"120190"``, ``"8703.23.01"`` -> ``"87032301"``,
+    ``"8703 23 19"`` (the EU's spacing) -> ``"87032319"``,
+    ``"8703.23.01.90"`` -> ``"8703230190"``; ``"120190"`` and ``"12"`` are
+    kept. The form: a 2-digit chapter, or a 4-digit heading followed by up to
+    three pairs of digits, each pair after a dot, a space or nothing;
+    surrounding whitespace is removed. Like :func:`normalise_party`, for the
+    edges where people type codes; events hold the canonical form
+    (:func:`is_hs_code`).
+
+    Raises:
+        ValueError: any other form (``"12.01"``, ``"1201.9"``, letters),
+            naming the value.
+    """
+    if isinstance(text, str) and _HS_WRITTEN.fullmatch(text.strip()):
+        return text.strip().replace(".", "").replace(" ", "")
+    raise ValueError(f"expected an HS code of 2, 4, 6, 8 or 10 digits, dotted as in tariff schedules or not "
+                     f"(e.g. '1201.90' or '120190'), got {text!r}")
+
+
 def is_identifier(value: Any) -> bool:
     """Whether ``value`` is a non-empty string of printable characters without whitespace."""
     return isinstance(value, str) and value.isprintable() and _NO_SPACE.fullmatch(value) is not None

@@ -80,6 +80,7 @@ __all__ = [
     "events_corrected",
     "events_retracted",
     "export_controls_changed",
+    "hs_codes",
     "instruments_changed",
     "leaders_spoke",
     "licenses_approved",
@@ -118,6 +119,7 @@ _NOTE = st.just("") | _TEXT
 _RATE = st.decimals(min_value=0, max_value=200, places=4, allow_nan=False, allow_infinity=False)
 _CHANGE = st.decimals(min_value=Decimal("-99.9"), max_value=Decimal("999.9"), places=1)
 _HS = st.sampled_from([2, 4, 6]).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n))
+_HS_CODES = st.sampled_from([2, 4, 6, 8, 10]).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n))
 _SCOPE = st.just(Scope()) | st.lists(_HS, min_size=1, max_size=3).map(lambda hs: Scope(hs=tuple(hs)))
 _MEASURES = st.sampled_from(["IEEPA-fentanyl", "IEEPA-reciprocal", "S301", "CN-counter-reciprocal"])
 _TERMS_MEASURES = st.sampled_from(["IEEPA-reciprocal", "S301", "S232-autos", "S232-steel"])
@@ -134,6 +136,12 @@ _DELEGATE = st.builds(Delegate, name=_TEXT, office=_TEXT, leads=st.booleans())
 def rates() -> st.SearchStrategy[Decimal]:
     """Ad valorem rates in percent: finite decimals from 0 to 200, up to four places."""
     return _RATE
+
+
+def hs_codes() -> st.SearchStrategy[str]:
+    """HS codes in canonical form: 2, 4, 6, 8 or 10 ASCII digits (what :func:`events.is_hs_code` accepts)."""
+    return _HS_CODES
+
 
 
 def scopes() -> st.SearchStrategy[Scope]:

@@ -60,15 +60,19 @@ def _instant(text: str) -> datetime:
 
 
 def _party(text: str) -> str:
-    if not events.is_party_code(text):
-        raise argparse.ArgumentTypeError(f"expected an alpha-3 party code such as USA, got {text!r}")
-    return text
+    """A party option in canonical form: ``usa`` -> ``USA`` (:func:`events.normalise_party`)."""
+    try:
+        return events.normalise_party(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _product(text: str) -> str:
-    if not events.is_hs_code(text):
-        raise argparse.ArgumentTypeError(f"expected an HS code of 2, 4, 6, 8 or 10 digits, got {text!r}")
-    return text
+    """An HS option in canonical form: ``1201.90`` -> ``120190`` (:func:`events.normalise_hs`)."""
+    try:
+        return events.normalise_hs(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _base(text: str) -> Decimal:
@@ -135,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     series.add_argument("--to", dest="end", required=True, type=_date, metavar="YYYY-MM-DD")
     series.add_argument("--imposer", type=_party, metavar="ISO3")
     series.add_argument("--target", type=_party, metavar="ISO3")
-    series.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190 (needs a pair)")
+    series.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190 or 1201.90 (needs a pair)")
     _rate_terms(series)
     _known_at(series)
     series.add_argument("--format", choices=("csv", "json", "text"), default="text")

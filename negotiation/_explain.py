@@ -8,6 +8,7 @@ from attrs import frozen
 
 from events import AccordReached, Source
 
+from ._args import as_codes
 from ._errors import QueryError, UnknownReferenceError
 from ._state import AccordStatus, NegotiationState, Ruling
 from ._tariffs import QuotaChoice, Reach, TariffBreakdown
@@ -91,12 +92,19 @@ def explain(
     missing, what it depends on. For an accord: the event that reached
     it, each extension, and the clock rule behind its status.
 
+    Codes are taken as by :meth:`NegotiationState.breakdown` (``"usa"``,
+    ``"1201.90"``) and named in their canonical form.
+
     Raises:
-        QueryError: neither or both of a tariff pair and ``accord_id``; bad
-            codes, base or quota choice; ``base`` or ``quota`` with an accord.
+        QueryError: ``state`` not a state; neither or both of a tariff pair
+            and ``accord_id``; bad codes, base or quota choice; ``base`` or
+            ``quota`` with an accord.
         UnknownReferenceError: an unknown ``accord_id``.
         InconsistentEventError: two layers yield to each other on the product.
     """
+    if not isinstance(state, NegotiationState):
+        raise QueryError("state", state, "a NegotiationState: negotiation.replay(events.read_log(path), as_of=...)")
+    imposer, target, product = as_codes(imposer, target, product)
     wants_tariff = imposer is not None or target is not None
     if wants_tariff == (accord_id is not None) or (wants_tariff and (imposer is None or target is None)):
         raise QueryError("accord_id", accord_id, "either imposer and target, or accord_id")

@@ -11,15 +11,13 @@ from __future__ import annotations
 import operator
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import attrs
 
 from events import (
-    EARLIEST,
     EVENT_TYPES,
-    LATEST,
     AnyEvent,
     BlocMembersSet,
     EventCorrected,
@@ -33,6 +31,7 @@ from events import (
     referenced_ids,
 )
 
+from ._args import as_day, as_instant, as_log
 from ._builder import Builder
 from ._errors import (
     ConflictingEventError,
@@ -46,37 +45,16 @@ from ._horizon import advance_horizon, horizon_of, projection_plan
 from ._state import NegotiationState
 from ._versions import resolve
 
-__all__ = ["apply", "check_day", "check_progress", "check_query", "find_problems", "prepare", "replay", "slices"]
+__all__ = ["apply", "check_progress", "find_problems", "prepare", "replay", "slices"]
 
 _FOLD_ORDER = operator.attrgetter("effective", "recorded", "event_id")
 """The fold's sort key, ``Event.sort_key`` (effective, recorded, event_id), computed in C."""
 
 
-def check_day(name: str, value: Any) -> date:
-    """A query date: a ``datetime.date`` from ``events.EARLIEST`` to ``events.LATEST``."""
-    if not isinstance(value, date) or isinstance(value, datetime) or not EARLIEST <= value <= LATEST:
-        raise QueryError(name, value, f"a datetime.date from {EARLIEST} to {LATEST}")
-    return value
-
-
-def check_query(as_of: Any, known_at: Any) -> datetime | None:
-    """Check the query's arguments; return ``known_at`` in UTC."""
-    check_day("as_of", as_of)
-    if known_at is None:
-        return None
-    expected = "None or a timezone-aware datetime that exists in UTC"
-    if not isinstance(known_at, datetime) or known_at.utcoffset() is None:
-        raise QueryError("known_at", known_at, expected)
-    try:
-        return known_at.astimezone(UTC)
-    except OverflowError:
-        raise QueryError("known_at", known_at, expected) from None
-
-
 def _check_events(events: Iterable[Any]) -> list[AnyEvent]:
     """The events of ``events``; opaque records are skipped with one :class:`OpaqueRecordWarning`."""
     found, opaque = [], []
-    for item in events:
+    for item in as_log(events):
         if isinstance(item, OpaqueRecord):
             opaque.append(item)
         elif type(item) not in EVENT_TYPES:
@@ -232,8 +210,8 @@ def _recorded_before_referent(events: list[AnyEvent]) -> list[UnknownReferenceEr
 def replay(
     events: Iterable[Record],
     *,
-    as_of: date,
-    known_at: datetime | None = None,
+    as_of: date | str,
+    known_at: datetime | str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> NegotiationState:
     """Fold a log into the state on ``as_of``, as known at ``known_at``.
@@ -253,8 +231,11 @@ def replay(
     Args:
         events: Any iterable of events, in any order; identical duplicates
             are applied once.
-        as_of: The valid-time date to describe.
-        known_at: The transaction-time cut-off (aware), or ``None``.
+            Read a file first: ``events.read_log(path)``.
+        as_of: The valid-time date to describe: a ``datetime.date`` or
+            ``"YYYY-MM-DD"``.
+        known_at: The transaction-time cut-off: an aware ``datetime``, an
+            ISO 8601 string with an offset (``"2025-05-13T12:00Z"``), or ``None``.
         progress: Called as ``progress(done, total)`` with the number of
             facts folded so far and the number to fold, at most about 100
             times, the last time with ``(total, total)``; or ``None``.
@@ -269,11 +250,13 @@ def replay(
             correction or retraction names an unknown event.
         InconsistentEventError: an event contradicts the state before it
             (an accord reached twice, an extension that does not extend).
-        QueryError: ``as_of`` is not a date from 1900-01-01 to 2999-12-31,
-            ``known_at`` is naive, ``progress`` is not callable, or an item
-            of ``events`` is not an event.
+        QueryError: ``as_of`` is not a date (or ISO date) from 1900-01-01
+            to 2999-12-31 (a ``datetime`` is refused), ``known_at`` is naive
+            or has no offset, ``progress`` is not callable, ``events`` is a
+            path, a string or a store (read it with ``events.read_log``), or
+            an item of ``events`` is not an event.
     """
-    known_at = check_query(as_of, known_at)
+    as_of, known_at = as_day("as_of", as_of), as_instant("known_at", known_at)
     check_progress(progress)
     builder, contents = prepare(events, as_of, known_at, plan=progress is not None)
     through = builder.horizon.through

@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 
 from events import Record, TradeDataReleased
 
+from ._args import as_party, as_product
 from ._state import NegotiationState, TariffLayer
 from ._tariffs import QuotaChoice
 from ._timeline import timeline
@@ -135,6 +136,9 @@ def tariff_row(
 ) -> TariffRow:
     """One row: the state's date, the pair, the product, the additional duty, base, duty and each layer's contribution.
 
+    Codes are given as to :meth:`NegotiationState.breakdown` (``"usa"``,
+    ``"1201.90"``); the row holds their canonical form (``"USA"``, ``"120190"``).
+
     Raises:
         QueryError: a malformed party or product code; an all-in layer and
             no base, or a quota layer and no quota choice (never a guess).
@@ -144,26 +148,26 @@ def tariff_row(
     total = found.additional
     return {
         "date": state.as_of,
-        "imposer": imposer,
-        "target": target,
-        "product": product,
+        "imposer": found.imposer,
+        "target": found.target,
+        "product": found.product,
         "total": total,
         "base": found.base,
         "duty": None if found.base is None else found.duty,
         "projected": state.projected,
-        "layers": {layer_label(c.layer, target): c.amount or Decimal(0) for c in found.contributions},
+        "layers": {layer_label(c.layer, found.target): c.amount or Decimal(0) for c in found.contributions},
     }
 
 
 def tariff_series(
     events: Iterable[Record],
-    start: date,
-    end: date,
+    start: date | str,
+    end: date | str,
     *,
     imposer: str,
     target: str,
     product: str | None = None,
-    known_at: datetime | None = None,
+    known_at: datetime | str | None = None,
     base: Decimal | None = None,
     quota: QuotaChoice = None,
 ) -> list[TariffRow]:
@@ -171,7 +175,9 @@ def tariff_series(
 
     ``base`` and ``quota`` are as in :meth:`NegotiationState.duty`: the base
     (MFN) rate (default: the one the log records for ``product``) and the
-    side of a tariff-rate quota.
+    side of a tariff-rate quota. Dates and codes are taken as by
+    :func:`negotiation.timeline` and :meth:`NegotiationState.breakdown`
+    (``"2025-04-10"``, ``"usa"``, ``"1201.90"``).
 
     One forward :func:`negotiation.timeline`, not a replay per day. For
     ``seeds/us-china.jsonl``, USA on CHN: 145 on 2025-04-10
@@ -190,6 +196,7 @@ def tariff_series(
         :func:`tariff_row` on a day an all-in layer needs a base or a quota
         layer a quota choice.
     """
+    imposer, target, product = as_party("imposer", imposer), as_party("target", target), as_product(product)
     return [tariff_row(state, imposer, target, product, base=base, quota=quota)
             for _, state in timeline(events, start, end, known_at=known_at)]
 
@@ -245,11 +252,11 @@ def accord_rows(state: NegotiationState, accord_id: str | None = None) -> list[A
 
 def accord_series(
     events: Iterable[Record],
-    start: date,
-    end: date,
+    start: date | str,
+    end: date | str,
     *,
     accord_id: str | None = None,
-    known_at: datetime | None = None,
+    known_at: datetime | str | None = None,
 ) -> list[AccordRow]:
     """The accords' windows on each day from ``start`` to ``end`` (inclusive), from one forward fold.
 

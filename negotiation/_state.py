@@ -8,6 +8,7 @@ clock (suspensions that ended, windows that closed on or before ``as_of``).
 from __future__ import annotations
 
 import enum
+import html
 import itertools
 from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from datetime import date, datetime
@@ -37,9 +38,11 @@ from events import (
     measure_covers,
 )
 
+from ._args import as_codes
 from ._canonical import digest, state_to_dict
 from ._errors import UnknownReferenceError
-from ._tariffs import QuotaChoice, TariffBreakdown, breakdown, check_codes
+from ._safe import for_terminal
+from ._tariffs import QuotaChoice, TariffBreakdown, breakdown
 
 __all__ = [
     "Accord",
@@ -539,7 +542,9 @@ class NegotiationState:
     """The negotiation as of one date (valid time), as known at one instant.
 
     Build one with :func:`negotiation.replay` (or fold with
-    :func:`negotiation.apply` from :meth:`empty`).
+    :func:`negotiation.apply` from :meth:`empty`). ``repr(state)`` is one
+    line (date, known-at, horizon, counts, digest prefix), a notebook shows
+    the same as a table, and :meth:`to_text` is the text of ``negotiation replay``.
 
     Attributes:
         as_of: The date the state describes (valid time, inclusive).
@@ -613,10 +618,11 @@ class NegotiationState:
                 whole chapter ``"12"``; ask with the most specific code.
 
         Raises:
-            QueryError: a party code not of three capitals, or a product
-                not of 2, 4, 6, 8 or 10 digits.
+            QueryError: a party code not of three letters, or a product
+                not of 2, 4, 6, 8 or 10 digits (codes are normalised first:
+                ``"usa"`` is ``"USA"``, ``"1201.90"`` is ``"120190"``).
         """
-        check_codes(imposer, target, product)
+        imposer, target, product = as_codes(imposer, target, product)
         found = [
             layer
             for layer in self.layers.values()
@@ -676,9 +682,10 @@ class NegotiationState:
         points suspended).
 
         Args:
-            imposer: Who levies (alpha-3).
+            imposer: Who levies (alpha-3, any case: ``"usa"`` is ``"USA"``).
             target: Whose goods (alpha-3; a member state counts its bloc's layers).
-            product: An HS code, or ``None`` for all goods (no HS-scoped layer).
+            product: An HS code, dotted or not (``"1201.90"`` is
+                ``"120190"``), or ``None`` for all goods (no HS-scoped layer).
             base: The base (MFN) rate, percent; default: the one the log
                 records for the product.
             quota: ``"in"`` or ``"out"`` where a layer has a tariff-rate quota.
@@ -768,7 +775,52 @@ class NegotiationState:
         return state_to_dict(self)
 
     def to_text(self) -> str:
-        """The state as text for a person: exactly what ``negotiation replay`` prints."""
+        """The state as text for a person: exactly what ``negotiation replay`` prints.
+
+        Text from the log (summaries, titles, venues) has its control and
+        format characters written as escapes (``\\x1b``, ``\\u202e``), as on
+        the command line, so no event can redraw what is shown.
+        """
         from ._render import render_text  # the renderer reads states: imported when asked, not at import time
 
-        return render_text(self)
+        return for_terminal(render_text(self))
+
+    def _summary(self) -> tuple[tuple[str, str], ...]:
+        """What :func:`repr` and a notebook show of the state: ``(name, value)`` pairs, values in words.
+
+        ``as_of``; ``known_at`` (ISO instant, or ``None``: everything
+        recorded); ``horizon`` (the last day the log knows, or ``None``) and
+        ``projected``; the ``review`` (``LogReviewed`` event id, cut to 40
+        characters) where there is one; the counts of ``layers``,
+        ``accords``, ``talks``, ``export_controls``, ``instruments``,
+        ``rulings``, ``events`` (facts the state rests on), ``corrected``
+        (those resting on a correction, shown when any) and ``scheduled``;
+        and the first 12 hex digits of the ``digest``.
+        """
+        horizon = self.horizon
+        pairs = [
+            ("as_of", str(self.as_of)),
+            ("known_at", "None" if self.known_at is None else self.known_at.isoformat()),
+            ("horizon", str(horizon.through)),
+            ("projected", str(self.projected)),
+        ]
+        if horizon.review_event_id is not None:
+            review = horizon.review_event_id
+            pairs.append(("review", review if len(review) <= 40 else review[:39] + "\u2026"))
+        pairs += [(name, str(len(getattr(self, name))))
+                  for name in ("layers", "accords", "talks", "export_controls", "instruments", "rulings", "events")]
+        if self.revisions:
+            pairs.append(("corrected", str(len(self.revisions))))
+        pairs += [("scheduled", str(len(self.scheduled))), ("digest", self.digest[:12])]
+        return tuple(pairs)
+
+    def __repr__(self) -> str:
+        """One line: the :meth:`_summary`, e.g. ``<NegotiationState as_of=2025-06-09 known_at=None ... digest=…>``."""
+        return "<NegotiationState " + " ".join(f"{name}={value}" for name, value in self._summary()) + ">"
+
+    def _repr_html_(self) -> str:
+        """The :meth:`_summary` as a small HTML table, every value escaped (what a Jupyter notebook shows)."""
+        rows = "".join(f"<tr><th style=\"text-align:left\">{html.escape(name.replace('_', ' '))}</th>"
+                       f"<td style=\"text-align:left\">{html.escape(value)}</td></tr>"
+                       for name, value in self._summary())
+        return f"<table><caption>NegotiationState</caption><tbody>{rows}</tbody></table>"

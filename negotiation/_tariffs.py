@@ -47,11 +47,10 @@ from events import (
     EVERY_PARTNER,
     Combination,
     canonical_decimal,
-    is_hs_code,
-    is_party_code,
     measure_covers,
 )
 
+from ._args import as_party, as_product
 from ._errors import InconsistentEventError, QueryError
 
 if TYPE_CHECKING:
@@ -64,24 +63,10 @@ __all__ = [
     "Rule",
     "TariffBreakdown",
     "breakdown",
-    "check_codes",
     "layer_terms",
 ]
 
 QuotaChoice = Literal["in", "out"] | None
-
-
-def check_codes(imposer: Any, target: Any, product: Any) -> None:
-    """Check query codes: alpha-3 parties (or ``None``), an HS code of 2 to 10 digits (or ``None``).
-
-    Raises:
-        QueryError: a code of another form.
-    """
-    for name, value in (("imposer", imposer), ("target", target)):
-        if value is not None and not is_party_code(value):
-            raise QueryError(name, value, "None or an alpha-3 party code such as 'USA'")
-    if product is not None and not is_hs_code(product):
-        raise QueryError("product", product, "None or an HS code of 2, 4, 6, 8 or 10 digits, e.g. '120190'")
 
 
 @frozen(kw_only=True)
@@ -324,9 +309,11 @@ def breakdown(
 
     Args:
         state: The state.
-        imposer: Who levies (alpha-3).
-        target: Whose goods (alpha-3, or a bloc code).
-        product: An HS code of 2 to 10 digits, or ``None`` for all goods.
+        imposer: Who levies (alpha-3, any case: ``"usa"`` is ``"USA"``).
+        target: Whose goods (alpha-3, or a bloc code; any case).
+        product: An HS code of 2 to 10 digits, dotted as in tariff
+            schedules or not (``"1201.90"`` is ``"120190"``), or ``None``
+            for all goods. The breakdown holds the canonical codes.
         base: The base (MFN) rate in percent; ``None``: the one the log
             records for the product (by its longest HS prefix), if any.
         quota: ``"in"`` or ``"out"`` of a tariff-rate quota, or ``None``.
@@ -338,9 +325,7 @@ def breakdown(
             other in a cycle; one measure reaches the partner through two
             blocs; a layer's quota is of another pair.
     """
-    if imposer is None or target is None:
-        raise QueryError("imposer" if imposer is None else "target", None, "an alpha-3 party code such as 'USA'")
-    check_codes(imposer, target, product)
+    imposer, target, product = as_party("imposer", imposer), as_party("target", target), as_product(product)
     if target == imposer:
         raise QueryError("target", target, f"a party other than the imposer {imposer}")
     if base is not None:

@@ -12,8 +12,9 @@ from attrs import frozen
 
 from events import EVERY_PARTNER, AnyEvent, Record, TariffChanged
 
+from ._args import as_day, as_instant
 from ._errors import QueryError
-from ._fold import check_day, check_progress, check_query, prepare, slices
+from ._fold import check_progress, prepare, slices
 from ._horizon import projection_plan
 from ._state import LedgerView, NegotiationState, TariffLayer
 from ._tariffs import layer_terms
@@ -24,15 +25,16 @@ ONE_DAY = timedelta(days=1)
 _ANNOUNCED = operator.attrgetter("recorded", "event_id")
 
 
-def _days(start: date, end: date, step: timedelta, dates: Iterable[date] | None) -> list[date]:
-    check_day("end", end)
+def _days(start: date, end: date, step: timedelta, dates: Iterable[date | str] | None) -> list[date]:
     if end < start:
         raise QueryError("end", end, f"a date on or after start {start}")
     if dates is not None:
-        given = list(dates)
+        if isinstance(dates, (str, bytes)) or not isinstance(dates, Iterable):
+            raise QueryError("dates", dates, "an iterable of dates (datetime.date or 'YYYY-MM-DD')")
+        given = [as_day("dates", day) for day in dates]
         for day in given:
-            if not isinstance(day, date) or isinstance(day, datetime) or not start <= day <= end:
-                raise QueryError("dates", day, f"datetime.date values from {start} to {end}")
+            if not start <= day <= end:
+                raise QueryError("dates", day, f"datetime.date values (or ISO dates) from {start} to {end}")
         return sorted(set(given))
     if not isinstance(step, timedelta) or step.days < 1 or step % ONE_DAY:
         raise QueryError("step", step, "a whole number of days, at least one")
@@ -42,12 +44,12 @@ def _days(start: date, end: date, step: timedelta, dates: Iterable[date] | None)
 
 def timeline(
     events: Iterable[Record],
-    start: date,
-    end: date,
+    start: date | str,
+    end: date | str,
     *,
     step: timedelta = ONE_DAY,
-    dates: Iterable[date] | None = None,
-    known_at: datetime | None = None,
+    dates: Iterable[date | str] | None = None,
+    known_at: datetime | str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[date, NegotiationState]]:
     """The state on each date from ``start`` to ``end`` (inclusive), from one forward fold.
@@ -57,12 +59,12 @@ def timeline(
     ``replay(events, as_of=day, known_at=known_at)``.
 
     Args:
-        events: The log, in any order.
-        start: The first date.
-        end: The last date (inclusive).
+        events: The log, in any order (``events.read_log(path)`` reads a file).
+        start: The first date: a ``datetime.date`` or ``"YYYY-MM-DD"``.
+        end: The last date (inclusive), likewise.
         step: The spacing of dates, a whole number of days (default 1).
         dates: Instead of ``step``, these dates (sorted, deduplicated; each
-            from ``start`` to ``end``).
+            from ``start`` to ``end``; dates or ISO strings).
         known_at: The transaction-time cut-off, as in :func:`replay`.
         progress: Called as ``progress(done, total)`` with the number of
             dates produced and the number of dates, at most about 100 times,
@@ -75,12 +77,13 @@ def timeline(
         records that did not change between them.
 
     Raises:
-        QueryError: bad dates, step, ``known_at`` or ``progress``.
+        QueryError: bad dates (a ``datetime`` is refused), step,
+            ``known_at`` or ``progress``; ``events`` a path or a string.
         ConflictingEventError, UnknownReferenceError, InconsistentEventError:
             as :func:`replay` (reference problems surface when their date
             is reached).
     """
-    known_at = check_query(start, known_at)
+    start, end, known_at = as_day("start", start), as_day("end", end), as_instant("known_at", known_at)
     check_progress(progress)
     days = _days(start, end, step, dates)
     if not days:
@@ -248,10 +251,10 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
 
 def changes(
     events: Iterable[Record],
-    start: date,
-    end: date,
+    start: date | str,
+    end: date | str,
     *,
-    known_at: datetime | None = None,
+    known_at: datetime | str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Change, ...]:
     """Every change of a tariff total, layer, accord or export control on days ``start`` to ``end``.
@@ -268,8 +271,7 @@ def changes(
     Raises:
         As :func:`timeline`.
     """
-    check_day("start", start)
-    check_day("end", end)
+    start, end = as_day("start", start), as_day("end", end)
     if end < start:
         raise QueryError("end", end, f"a date on or after start {start}")
     check_progress(progress)

@@ -35,6 +35,7 @@ except ImportError as exc:  # pragma: no cover - exercised without matplotlib on
 
 from events import Record
 
+from ._args import as_day, as_instant, as_party, as_product
 from ._rows import AccordRow, TalksRow, TariffRow, accord_rows, talks_rows, tariff_row
 from ._tariffs import QuotaChoice
 from ._timeline import timeline
@@ -154,13 +155,13 @@ def draw_tariffs(
 
 def tariff_figure(
     events: Iterable[Record],
-    start: date,
-    end: date,
+    start: date | str,
+    end: date | str,
     *,
     imposer: str,
     target: str,
     product: str | None = None,
-    known_at: datetime | None = None,
+    known_at: datetime | str | None = None,
     base: Decimal | None = None,
     quota: QuotaChoice = None,
 ) -> Figure:
@@ -177,6 +178,8 @@ def tariff_figure(
     Raises:
         As :func:`negotiation.tariff_series`.
     """
+    start, end, known_at = as_day("start", start), as_day("end", end), as_instant("known_at", known_at)
+    imposer, target, product = as_party("imposer", imposer), as_party("target", target), as_product(product)
     states = [state for _, state in timeline(events, start, end, known_at=known_at)]
     rows = [tariff_row(state, imposer, target, product, base=base, quota=quota) for state in states]
     accords = [row for state in states for row in accord_rows(state)]

@@ -172,7 +172,7 @@ def test_explain_command(capsys, seeds_dir):
     "argv",
     [
         ["timeline", "LOG", "--from", "2025-01-01", "--to", "2025-01-02", "--imposer", "USA"],
-        ["timeline", "LOG", "--from", "2025-01-01", "--to", "2025-01-02", "--imposer", "usa", "--target", "CHN"],
+        ["timeline", "LOG", "--from", "2025-01-01", "--to", "2025-01-02", "--imposer", "US", "--target", "CHN"],
         ["diff", "LOG", "2025-02-01", "2025-01-01"],
         ["explain", "LOG", "--as-of", "2025-01-01"],
     ],

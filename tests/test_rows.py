@@ -51,7 +51,7 @@ def test_tariff_series_known_at(us_china):
 def test_tariff_series_rejects_bad_codes(us_china):
     """A malformed party code is a QueryError, not an empty series."""
     with pytest.raises(negotiation.QueryError):
-        negotiation.tariff_series(us_china, date(2025, 4, 1), date(2025, 4, 2), imposer="usa", target="CHN")
+        negotiation.tariff_series(us_china, date(2025, 4, 1), date(2025, 4, 2), imposer="US", target="CHN")
 
 
 def test_tariff_table_one_column_per_layer(us_china):
