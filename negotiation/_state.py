@@ -71,6 +71,22 @@ def _readonly(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
     return mapping if isinstance(mapping, (MappingProxyType, LedgerView)) else MappingProxyType(dict(mapping))
 
 
+def _plain_state(record: Any) -> dict[str, Any]:
+    """A record's fields for :mod:`pickle`, read-only mappings (which do not pickle) as plain dicts."""
+    names = (name for cls in type(record).__mro__ for name in getattr(cls, "__slots__", ()) if name != "__weakref__")
+    return {
+        name: dict(value.items()) if isinstance(value, (MappingProxyType, LedgerView)) else value
+        for name in names
+        for value in (getattr(record, name),)
+    }
+
+
+def _frozen_state(record: Any, fields: Mapping[str, Any]) -> None:
+    """Restore what :func:`_plain_state` gave: every dict is a read-only mapping field again."""
+    for name, value in fields.items():
+        object.__setattr__(record, name, MappingProxyType(value) if isinstance(value, dict) else value)
+
+
 class Ledger:
     """An append-only table of facts by id, in fold order, shared by the states of one fold.
 
@@ -307,6 +323,9 @@ class Talks:
     delegations: Mapping[str, tuple[Delegate, ...]] = field(converter=_readonly)
     outcome: str
     event_ids: tuple[str, ...]
+
+    __getstate__ = _plain_state
+    __setstate__ = _frozen_state
 
 
 class ControlStatus(enum.Enum):
@@ -597,6 +616,11 @@ class NegotiationState:
     revised_by: Mapping[str, tuple[str, ...]] = field(factory=dict, converter=_readonly, eq=False)
     last_applied: tuple[date, datetime, str] | None = field(default=None, eq=False)
     horizon: Horizon = field(factory=lambda: Horizon(through=None, last_recorded=None), eq=False)
+
+    # A state pickles with the standard library (for multiprocessing and Dask): its read-only mappings
+    # travel as plain dicts and come back read-only; the digest survives the round trip.
+    __getstate__ = _plain_state
+    __setstate__ = _frozen_state
 
     @classmethod
     def empty(cls, as_of: date, *, known_at: datetime | None = None) -> NegotiationState:

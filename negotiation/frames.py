@@ -33,6 +33,7 @@ from events import Record
 
 from ._errors import QueryError
 from ._rows import (
+    TariffRow,
     accord_series,
     licence_rows,
     talks_rows,
@@ -43,7 +44,7 @@ from ._rows import (
 from ._state import AccordStatus, NegotiationState, TalksStatus
 from ._tariffs import QuotaChoice
 
-__all__ = ["Rates", "accord_frame", "licence_frame", "talks_frame", "tariff_frame", "trade_data_frame"]
+__all__ = ["Rates", "accord_frame", "licence_frame", "talks_frame", "tariff_frame", "tariff_rows_frame", "trade_data_frame"]
 
 Rates = Literal["decimal", "float"]
 """How rate columns are typed: exact ``Decimal`` objects, or ``float64``."""
@@ -128,9 +129,21 @@ def tariff_frame(
         QueryError: ``rates`` not ``"decimal"`` or ``"float"``; as
             :func:`negotiation.tariff_series` (with ``base`` and ``quota``).
     """
+    _rates(rates)
+    return tariff_rows_frame(tariff_series(events, start, end, imposer=imposer, target=target, product=product,
+                                           known_at=known_at, base=base, quota=quota), rates=rates)
+
+
+def tariff_rows_frame(rows: Iterable[TariffRow], *, rates: Rates = "decimal") -> pd.DataFrame:
+    """Rows of :func:`negotiation.tariff_series` (of one pair or several) as the frame :func:`tariff_frame` gives.
+
+    Every layer seen in any row gets a column, 0 on the rows where it was not in force.
+
+    Raises:
+        QueryError: ``rates`` not ``"decimal"`` or ``"float"``.
+    """
     rate = _rates(rates)
-    table = tariff_table(tariff_series(events, start, end, imposer=imposer, target=target, product=product,
-                                       known_at=known_at, base=base, quota=quota))
+    table = tariff_table(rows)
     fixed = {**_PAIR, "total": rate, "base": rate, "duty": rate, "projected": _flags}
     labels = [name for name in (table[0] if table else {}) if name not in fixed]
     return _frame(table, {**fixed, **dict.fromkeys(labels, rate)})
