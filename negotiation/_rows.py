@@ -3,7 +3,10 @@
 Every row is a plain ``dict`` (typed as a :class:`typing.TypedDict`): dates
 are :class:`datetime.date`, instants aware UTC :class:`datetime.datetime`,
 rates and changes :class:`decimal.Decimal` percent, party codes alpha-3
-strings, statuses the enum's string value.
+strings, statuses the enum's string value. The row functions return them as
+:class:`negotiation.Rows`, a read-only sequence that is also an Arrow stream
+whose fixed schema the TypedDict's annotations give (see
+:mod:`negotiation._arrow`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, TypedDict
 
 from events import Record, TradeDataReleased
 
+from ._arrow import Category, Rows
 from ._state import NegotiationState, TariffLayer
 from ._tariffs import QuotaChoice
 from ._timeline import timeline
@@ -38,7 +42,20 @@ __all__ = [
 ]
 
 
-class TariffRow(TypedDict):
+class _TariffColumns(TypedDict):
+    """The columns of a tariff row that :func:`tariff_table` keeps (before one column per layer)."""
+
+    date: date
+    imposer: Category
+    target: Category
+    product: str | None
+    total: Decimal
+    base: Decimal | None
+    duty: Decimal | None
+    projected: bool
+
+
+class TariffRow(_TariffColumns):
     """The tariff of one imposer on one target on one day (percent).
 
     ``total`` is the additional duty over the base (MFN) rate; ``layers``
@@ -50,15 +67,7 @@ class TariffRow(TypedDict):
     figures rest on the clock rules the log holds, not on a known fact.
     """
 
-    date: date
-    imposer: str
-    target: str
-    product: str | None
-    total: Decimal
-    base: Decimal | None
-    duty: Decimal | None
-    projected: bool
-    layers: dict[str, Decimal]
+    layers: dict[Category, Decimal]
 
 
 class AccordRow(TypedDict):
@@ -70,12 +79,12 @@ class AccordRow(TypedDict):
     """
 
     date: date
-    accord_id: str
+    accord_id: Category
     title: str
     reached: date
     window_start: date
     deadline: date | None
-    status: str
+    status: Category
     days_remaining: int | None
 
 
@@ -87,12 +96,12 @@ class TalksRow(TypedDict):
 
     talks_id: str
     venue: str
-    parties: tuple[str, ...]
+    parties: tuple[Category, ...]
     starts: date
     ends: date | None
-    status: str
+    status: Category
     outcome: str
-    delegations: dict[str, tuple[str, ...]]
+    delegations: dict[Category, tuple[str, ...]]
 
 
 class LicenceRow(TypedDict):
@@ -101,7 +110,7 @@ class LicenceRow(TypedDict):
     event_id: str
     effective: date
     recorded: datetime
-    issuer: str
+    issuer: Category
     items: tuple[str, ...]
     count: int | None
 
@@ -115,7 +124,7 @@ class TradeDataRow(TypedDict):
     event_id: str
     effective: date
     recorded: datetime
-    reporter: str
+    reporter: Category
     period: str
     period_start: date
     period_end: date
@@ -166,7 +175,7 @@ def tariff_series(
     known_at: datetime | None = None,
     base: Decimal | None = None,
     quota: QuotaChoice = None,
-) -> list[TariffRow]:
+) -> Rows[TariffRow]:
     """The tariff of ``imposer`` on ``target`` for each day from ``start`` to ``end`` (inclusive).
 
     ``base`` and ``quota`` are as in :meth:`NegotiationState.duty`: the base
@@ -190,11 +199,13 @@ def tariff_series(
         :func:`tariff_row` on a day an all-in layer needs a base or a quota
         layer a quota choice.
     """
-    return [tariff_row(state, imposer, target, product, base=base, quota=quota)
-            for _, state in timeline(events, start, end, known_at=known_at)]
+    return Rows(row_type=TariffRow, items=tuple(
+        tariff_row(state, imposer, target, product, base=base, quota=quota)
+        for _, state in timeline(events, start, end, known_at=known_at)
+    ))
 
 
-def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
+def tariff_table(rows: Iterable[TariffRow]) -> Rows[dict[str, Any]]:
     """Flat rows for CSV or a data frame: one column per layer instead of the ``layers`` dict.
 
     Returns:
@@ -205,7 +216,7 @@ def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
     """
     rows = list(rows)
     labels = sorted({label for row in rows for label in row["layers"]})
-    return [
+    return Rows(row_type=_TariffColumns, rate_columns=True, items=tuple(
         {
             "date": row["date"],
             "imposer": row["imposer"],
@@ -218,16 +229,16 @@ def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
             **{label: row["layers"].get(label, Decimal(0)) for label in labels},
         }
         for row in rows
-    ]
+    ))
 
 
-def accord_rows(state: NegotiationState, accord_id: str | None = None) -> list[AccordRow]:
+def accord_rows(state: NegotiationState, accord_id: str | None = None) -> Rows[AccordRow]:
     """Each accord in the state (or only ``accord_id``, if the state has it) on the state's date, by id.
 
     For ``seeds/us-china.jsonl`` on 2025-06-09: ``geneva-2025``, active,
     deadline 2025-08-12, 64 days remaining.
     """
-    return [
+    return Rows(row_type=AccordRow, items=tuple(
         {
             "date": state.as_of,
             "accord_id": accord.accord_id,
@@ -240,7 +251,7 @@ def accord_rows(state: NegotiationState, accord_id: str | None = None) -> list[A
         }
         for _, accord in sorted(state.accords.items())
         if accord_id is None or accord.accord_id == accord_id
-    ]
+    ))
 
 
 def accord_series(
@@ -250,7 +261,7 @@ def accord_series(
     *,
     accord_id: str | None = None,
     known_at: datetime | None = None,
-) -> list[AccordRow]:
+) -> Rows[AccordRow]:
     """The accords' windows on each day from ``start`` to ``end`` (inclusive), from one forward fold.
 
     Each day has one :class:`AccordRow` per accord reached by then (or only
@@ -263,12 +274,14 @@ def accord_series(
     Raises:
         As :func:`negotiation.timeline`.
     """
-    return [row for _, state in timeline(events, start, end, known_at=known_at) for row in accord_rows(state, accord_id)]
+    return Rows(row_type=AccordRow, items=tuple(
+        row for _, state in timeline(events, start, end, known_at=known_at) for row in accord_rows(state, accord_id)
+    ))
 
 
-def talks_rows(state: NegotiationState) -> list[TalksRow]:
+def talks_rows(state: NegotiationState) -> Rows[TalksRow]:
     """Every round of talks the state knows, by first day then id (scheduled or held as of the state's date)."""
-    return [
+    return Rows(row_type=TalksRow, items=tuple(
         {
             "talks_id": talks.talks_id,
             "venue": talks.venue,
@@ -280,16 +293,16 @@ def talks_rows(state: NegotiationState) -> list[TalksRow]:
             "delegations": {party: tuple(m.name for m in members) for party, members in sorted(talks.delegations.items())},
         }
         for talks in sorted(state.talks.values(), key=lambda t: (t.starts, t.talks_id))
-    ]
+    ))
 
 
-def licence_rows(state: NegotiationState) -> list[LicenceRow]:
+def licence_rows(state: NegotiationState) -> Rows[LicenceRow]:
     """Every export-licence approval effective by the state's date (as known at its ``known_at``), in fold order.
 
     For ``seeds/us-china.jsonl`` from 2025-06-07: China's rare-earth
     approvals, ``items`` ``("rare earths",)``, ``count`` ``None`` (not disclosed).
     """
-    return [
+    return Rows(row_type=LicenceRow, items=tuple(
         {
             "event_id": approval.event_id,
             "effective": approval.effective,
@@ -299,10 +312,10 @@ def licence_rows(state: NegotiationState) -> list[LicenceRow]:
             "count": approval.count,
         }
         for approval in state.licence_approvals
-    ]
+    ))
 
 
-def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
+def trade_data_rows(state: NegotiationState) -> Rows[TradeDataRow]:
     """Every trade data release the state rests on (not only the latest per reporter), in fold order.
 
     For ``seeds/us-china.jsonl``: China's May 2025 figures, released
@@ -311,7 +324,7 @@ def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
     releases = sorted(
         (event for event in state.events.values() if isinstance(event, TradeDataReleased)), key=lambda e: e.sort_key
     )
-    return [
+    return Rows(row_type=TradeDataRow, items=tuple(
         {
             "event_id": release.event_id,
             "effective": release.effective,
@@ -324,7 +337,7 @@ def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
             "imports_yoy": release.imports_yoy,
         }
         for release in releases
-    ]
+    ))
 
 
 def layer_pairs(state: NegotiationState) -> set[tuple[str, str]]:
