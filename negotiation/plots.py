@@ -83,17 +83,6 @@ _EDGE_SPOTS: tuple[_Spot, ...] = (
 """A vertical label of a day (talks, an extension, a ruling), anchored at the top or the bottom of the axes."""
 
 
-def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
-    """Consecutive days as (first, day after the last) pairs."""
-    runs: list[tuple[date, date]] = []
-    for day in days:
-        if runs and runs[-1][1] == day:
-            runs[-1] = (runs[-1][0], day + _ONE_DAY)
-        else:
-            runs.append((day, day + _ONE_DAY))
-    return runs
-
-
 def _x(day: date) -> float:
     """A date as matplotlib's x coordinate (days since its epoch)."""
     return float(date2num(day))  # type: ignore[no-untyped-call]
