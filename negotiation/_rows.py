@@ -188,7 +188,8 @@ def tariff_series(
     2025-11-10.
 
     Returns:
-        One :class:`TariffRow` per day: ``{"date": date, "imposer": str,
+        :class:`negotiation.Rows` (a read-only sequence that is also an
+        Arrow stream) of one :class:`TariffRow` per day: ``{"date": date, "imposer": str,
         "target": str, "product": str | None, "total": Decimal, "base":
         Decimal | None, "duty": Decimal | None, "projected": bool,
         "layers": {label: Decimal}}``, rates in percent, layers labelled by
@@ -209,7 +210,8 @@ def tariff_table(rows: Iterable[TariffRow]) -> Rows[dict[str, Any]]:
     """Flat rows for CSV or a data frame: one column per layer instead of the ``layers`` dict.
 
     Returns:
-        One dict per row with the keys ``date``, ``imposer``, ``target``,
+        :class:`negotiation.Rows` (in Arrow, one ``decimal128(18, 6)``
+        column per layer) of one dict per row with the keys ``date``, ``imposer``, ``target``,
         ``product``, ``total``, ``base``, ``duty``, ``projected``, then every layer label
         found in any row, sorted; a layer absent on a day is ``Decimal(0)``,
         so the layer columns add up to ``total`` (percent, over the base).
