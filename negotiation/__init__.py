@@ -11,6 +11,7 @@
     uk.duty("USA", "GBR", "870323", quota="in")   # Decimal('10'): base 2.5 + Section 232 at 7.5
 """
 
+from ._arrow import Rows
 from ._errors import (
     ConflictingEventError,
     InconsistentEventError,
@@ -83,6 +84,7 @@ __all__ = [
     "RULES",
     "Reach",
     "Reason",
+    "Rows",
     "Rule",
     "Talks",
     "TalksRow",

@@ -3,7 +3,10 @@
 Every row is a plain ``dict`` (typed as a :class:`typing.TypedDict`): dates
 are :class:`datetime.date`, instants aware UTC :class:`datetime.datetime`,
 rates and changes :class:`decimal.Decimal` percent, party codes alpha-3
-strings, statuses the enum's string value.
+strings, statuses the enum's string value. The row functions return them as
+:class:`negotiation.Rows`, a read-only sequence that is also an Arrow stream
+whose fixed schema the TypedDict's annotations give (see
+:mod:`negotiation._arrow`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, TypedDict
 from events import Record, TradeDataReleased
 
 from ._args import as_party, as_product
+from ._arrow import Category, Rows
 from ._state import NegotiationState, TariffLayer
 from ._tariffs import QuotaChoice
 from ._timeline import timeline
@@ -39,7 +43,20 @@ __all__ = [
 ]
 
 
-class TariffRow(TypedDict):
+class _TariffColumns(TypedDict):
+    """The columns of a tariff row that :func:`tariff_table` keeps (before one column per layer)."""
+
+    date: date
+    imposer: Category
+    target: Category
+    product: str | None
+    total: Decimal
+    base: Decimal | None
+    duty: Decimal | None
+    projected: bool
+
+
+class TariffRow(_TariffColumns):
     """The tariff of one imposer on one target on one day (percent).
 
     ``total`` is the additional duty over the base (MFN) rate; ``layers``
@@ -51,15 +68,7 @@ class TariffRow(TypedDict):
     figures rest on the clock rules the log holds, not on a known fact.
     """
 
-    date: date
-    imposer: str
-    target: str
-    product: str | None
-    total: Decimal
-    base: Decimal | None
-    duty: Decimal | None
-    projected: bool
-    layers: dict[str, Decimal]
+    layers: dict[Category, Decimal]
 
 
 class AccordRow(TypedDict):
@@ -71,12 +80,12 @@ class AccordRow(TypedDict):
     """
 
     date: date
-    accord_id: str
+    accord_id: Category
     title: str
     reached: date
     window_start: date
     deadline: date | None
-    status: str
+    status: Category
     days_remaining: int | None
 
 
@@ -88,12 +97,12 @@ class TalksRow(TypedDict):
 
     talks_id: str
     venue: str
-    parties: tuple[str, ...]
+    parties: tuple[Category, ...]
     starts: date
     ends: date | None
-    status: str
+    status: Category
     outcome: str
-    delegations: dict[str, tuple[str, ...]]
+    delegations: dict[Category, tuple[str, ...]]
 
 
 class LicenceRow(TypedDict):
@@ -102,7 +111,7 @@ class LicenceRow(TypedDict):
     event_id: str
     effective: date
     recorded: datetime
-    issuer: str
+    issuer: Category
     items: tuple[str, ...]
     count: int | None
 
@@ -116,7 +125,7 @@ class TradeDataRow(TypedDict):
     event_id: str
     effective: date
     recorded: datetime
-    reporter: str
+    reporter: Category
     period: str
     period_start: date
     period_end: date
@@ -170,7 +179,7 @@ def tariff_series(
     known_at: datetime | str | None = None,
     base: Decimal | None = None,
     quota: QuotaChoice = None,
-) -> list[TariffRow]:
+) -> Rows[TariffRow]:
     """The tariff of ``imposer`` on ``target`` for each day from ``start`` to ``end`` (inclusive).
 
     ``base`` and ``quota`` are as in :meth:`NegotiationState.duty`: the base
@@ -185,7 +194,8 @@ def tariff_series(
     2025-11-10.
 
     Returns:
-        One :class:`TariffRow` per day: ``{"date": date, "imposer": str,
+        :class:`negotiation.Rows` (a read-only sequence that is also an
+        Arrow stream) of one :class:`TariffRow` per day: ``{"date": date, "imposer": str,
         "target": str, "product": str | None, "total": Decimal, "base":
         Decimal | None, "duty": Decimal | None, "projected": bool,
         "layers": {label: Decimal}}``, rates in percent, layers labelled by
@@ -197,22 +207,25 @@ def tariff_series(
         layer a quota choice.
     """
     imposer, target, product = as_party("imposer", imposer), as_party("target", target), as_product(product)
-    return [tariff_row(state, imposer, target, product, base=base, quota=quota)
-            for _, state in timeline(events, start, end, known_at=known_at)]
+    return Rows(row_type=TariffRow, items=tuple(
+        tariff_row(state, imposer, target, product, base=base, quota=quota)
+        for _, state in timeline(events, start, end, known_at=known_at)
+    ))
 
 
-def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
+def tariff_table(rows: Iterable[TariffRow]) -> Rows[dict[str, Any]]:
     """Flat rows for CSV or a data frame: one column per layer instead of the ``layers`` dict.
 
     Returns:
-        One dict per row with the keys ``date``, ``imposer``, ``target``,
+        :class:`negotiation.Rows` (in Arrow, one ``decimal128(18, 6)``
+        column per layer) of one dict per row with the keys ``date``, ``imposer``, ``target``,
         ``product``, ``total``, ``base``, ``duty``, ``projected``, then every layer label
         found in any row, sorted; a layer absent on a day is ``Decimal(0)``,
         so the layer columns add up to ``total`` (percent, over the base).
     """
     rows = list(rows)
     labels = sorted({label for row in rows for label in row["layers"]})
-    return [
+    return Rows(row_type=_TariffColumns, rate_columns=True, items=tuple(
         {
             "date": row["date"],
             "imposer": row["imposer"],
@@ -225,16 +238,16 @@ def tariff_table(rows: Iterable[TariffRow]) -> list[dict[str, Any]]:
             **{label: row["layers"].get(label, Decimal(0)) for label in labels},
         }
         for row in rows
-    ]
+    ))
 
 
-def accord_rows(state: NegotiationState, accord_id: str | None = None) -> list[AccordRow]:
+def accord_rows(state: NegotiationState, accord_id: str | None = None) -> Rows[AccordRow]:
     """Each accord in the state (or only ``accord_id``, if the state has it) on the state's date, by id.
 
     For ``seeds/us-china.jsonl`` on 2025-06-09: ``geneva-2025``, active,
     deadline 2025-08-12, 64 days remaining.
     """
-    return [
+    return Rows(row_type=AccordRow, items=tuple(
         {
             "date": state.as_of,
             "accord_id": accord.accord_id,
@@ -247,7 +260,7 @@ def accord_rows(state: NegotiationState, accord_id: str | None = None) -> list[A
         }
         for _, accord in sorted(state.accords.items())
         if accord_id is None or accord.accord_id == accord_id
-    ]
+    ))
 
 
 def accord_series(
@@ -257,7 +270,7 @@ def accord_series(
     *,
     accord_id: str | None = None,
     known_at: datetime | str | None = None,
-) -> list[AccordRow]:
+) -> Rows[AccordRow]:
     """The accords' windows on each day from ``start`` to ``end`` (inclusive), from one forward fold.
 
     Each day has one :class:`AccordRow` per accord reached by then (or only
@@ -270,12 +283,14 @@ def accord_series(
     Raises:
         As :func:`negotiation.timeline`.
     """
-    return [row for _, state in timeline(events, start, end, known_at=known_at) for row in accord_rows(state, accord_id)]
+    return Rows(row_type=AccordRow, items=tuple(
+        row for _, state in timeline(events, start, end, known_at=known_at) for row in accord_rows(state, accord_id)
+    ))
 
 
-def talks_rows(state: NegotiationState) -> list[TalksRow]:
+def talks_rows(state: NegotiationState) -> Rows[TalksRow]:
     """Every round of talks the state knows, by first day then id (scheduled or held as of the state's date)."""
-    return [
+    return Rows(row_type=TalksRow, items=tuple(
         {
             "talks_id": talks.talks_id,
             "venue": talks.venue,
@@ -287,16 +302,16 @@ def talks_rows(state: NegotiationState) -> list[TalksRow]:
             "delegations": {party: tuple(m.name for m in members) for party, members in sorted(talks.delegations.items())},
         }
         for talks in sorted(state.talks.values(), key=lambda t: (t.starts, t.talks_id))
-    ]
+    ))
 
 
-def licence_rows(state: NegotiationState) -> list[LicenceRow]:
+def licence_rows(state: NegotiationState) -> Rows[LicenceRow]:
     """Every export-licence approval effective by the state's date (as known at its ``known_at``), in fold order.
 
     For ``seeds/us-china.jsonl`` from 2025-06-07: China's rare-earth
     approvals, ``items`` ``("rare earths",)``, ``count`` ``None`` (not disclosed).
     """
-    return [
+    return Rows(row_type=LicenceRow, items=tuple(
         {
             "event_id": approval.event_id,
             "effective": approval.effective,
@@ -306,10 +321,10 @@ def licence_rows(state: NegotiationState) -> list[LicenceRow]:
             "count": approval.count,
         }
         for approval in state.licence_approvals
-    ]
+    ))
 
 
-def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
+def trade_data_rows(state: NegotiationState) -> Rows[TradeDataRow]:
     """Every trade data release the state rests on (not only the latest per reporter), in fold order.
 
     For ``seeds/us-china.jsonl``: China's May 2025 figures, released
@@ -318,7 +333,7 @@ def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
     releases = sorted(
         (event for event in state.events.values() if isinstance(event, TradeDataReleased)), key=lambda e: e.sort_key
     )
-    return [
+    return Rows(row_type=TradeDataRow, items=tuple(
         {
             "event_id": release.event_id,
             "effective": release.effective,
@@ -331,7 +346,7 @@ def trade_data_rows(state: NegotiationState) -> list[TradeDataRow]:
             "imports_yoy": release.imports_yoy,
         }
         for release in releases
-    ]
+    ))
 
 
 def layer_pairs(state: NegotiationState) -> set[tuple[str, str]]:

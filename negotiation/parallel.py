@@ -42,6 +42,7 @@ except ImportError as exc:  # pragma: no cover - exercised without dask only
 
 import events
 
+from ._arrow import Rows
 from ._errors import QueryError
 from ._fold import replay as _replay
 from ._rows import TariffRow
@@ -133,7 +134,7 @@ def _timeline_task(
     return tuple(_timeline(events.read_log(location), start, end, step=step, known_at=known_at))
 
 
-def _series_task(location: str, *, start: date, end: date, **terms: Any) -> list[TariffRow]:
+def _series_task(location: str, *, start: date, end: date, **terms: Any) -> Rows[TariffRow]:
     return _tariff_series(events.read_log(location), start, end, **terms)
 
 
@@ -193,7 +194,7 @@ def tariff_series(
     quota: QuotaChoice = None,
     client: distributed.Client | str | None = None,
     workers: int | None = None,
-) -> dict[str, list[TariffRow]]:
+) -> dict[str, Rows[TariffRow]]:
     """:func:`negotiation.tariff_series` of every stream, in parallel: stream name to its daily rows.
 
     Rates are percent, as in the local function. Raises as :func:`replay` does.
