@@ -51,7 +51,7 @@ from ._state import (
     TariffLayer,
 )
 from ._tariffs import RULES, Contribution, Reach, Rule, TariffBreakdown
-from ._timeline import Change, ChangeKind, changes, timeline
+from ._timeline import Change, ChangeKind, Citation, changes, timeline
 
 for _error in (ConflictingEventError, InconsistentEventError, NegotiationError, OpaqueRecordWarning, QueryError,
                UnknownReferenceError):
@@ -66,6 +66,7 @@ __all__ = [
     "Bloc",
     "Change",
     "ChangeKind",
+    "Citation",
     "ConflictingEventError",
     "Contribution",
     "ControlStatus",
