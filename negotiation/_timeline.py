@@ -436,6 +436,8 @@ def _section(kind: ChangeKind, previous: Mapping[Any, Any], current: Negotiation
     found = []
     for key in sorted(set(previous) | set(now_map)):
         old, now = previous.get(key), now_map.get(key)
+        if old is now:
+            continue  # the record the day before, shared (records are frozen): unchanged
         before, after = (None if old is None else words(old)), (None if now is None else words(now))
         if before == after:
             continue
