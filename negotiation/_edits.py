@@ -239,7 +239,12 @@ def correction(
                               source=source if source is not None else content.source, note=note,
                               corrects=event_id, replacement=replacement)
     except EventValidationError as exc:
-        raise QueryError(_OPTION.get(exc.field, exc.field), exc.value, exc.expected) from None
+        raise QueryError(_OPTION.get(exc.field, exc.field), _shown(exc.value), exc.expected) from None
+
+
+def _shown(value: Any) -> Any:
+    """A value for an error: an instant as ISO text, anything else as it is."""
+    return instant(value) if isinstance(value, datetime) else value
 
 
 _OPTION = {"event_id": "--id", "note": "--note", "replacement.recorded": "--set recorded"}
@@ -273,4 +278,4 @@ def retraction(
         return EventRetracted(event_id=name, effective=recorded.astimezone(UTC).date(), recorded=recorded,
                               source=source, note=note, retracts=event_id)
     except EventValidationError as exc:
-        raise QueryError(_OPTION.get(exc.field, exc.field), exc.value, exc.expected) from None
+        raise QueryError(_OPTION.get(exc.field, exc.field), _shown(exc.value), exc.expected) from None

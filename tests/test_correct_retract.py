@@ -159,11 +159,16 @@ def test_a_stale_concurrent_append_is_refused(capsys, log, monkeypatch, london):
     (["correct", "LOG", "us-ieepa-fentanyl-20", "--set", "rate=12", "--expected-version", "5"], 1,
      "expected version 5, but the store is at version 112; nothing was written"),
     (["correct", "LOG", "us-ieepa-fentanyl-20", "--set", "rate=12", "--id", "has space"], 2, "--id='has space'"),
+    (["correct", "LOG", "us-ieepa-fentanyl-20", "--set", "recorded=2026-01-01T00:00Z", "--recorded",
+      "2025-03-20T00:00Z"], 2, "--set recorded='2026-01-01T00:00:00Z': expected an instant no later than the "
+                               "correction's recorded"),
+    (["correct", "LOG", "us-ieepa-fentanyl-20", "--set", 'suspension={"rate": "x"}'], 2,
+     "expected JSON for a Suspension (its fields: rate, until), or null"),
     (["retract", "LOG", "us-ieepa-fentanyl-20"], 2, "expected a reason: --note TEXT"),
     (["retract", "LOG", "nope", "--note", "x"], 1, "unknown id 'nope'"),
 ], ids=["unknown id", "unknown field", "bad decimal", "negative rate", "bad choice", "bad scope", "null nested",
         "no equals", "no --set", "no change", "unknown accord", "recorded too early", "recorded in the future",
-        "url without title", "stale version", "bad id", "retract without reason", "retract unknown id"])
+        "url without title", "stale version", "bad id", "replacement recorded later", "bad JSON value", "retract without reason", "retract unknown id"])
 def test_refused_with_a_clear_message_and_the_log_unchanged(capsys, log, argv, code, words):
     """Each bad request exits 1 or 2 with a message naming what is wrong; the file is left byte for byte."""
     held = log.read_bytes()
@@ -206,3 +211,15 @@ def test_a_broken_chain_is_refused(capsys, tmp_path, seeds_dir):
     held = path.read_bytes()
     code, _, err = run(capsys, "correct", path, "us-ieepa-fentanyl-20", "--set", "rate=25")
     assert (1, True, held) == (code, "nothing was written" in err, path.read_bytes())
+
+
+def test_a_correction_made_today_does_not_move_the_horizon(capsys, log):
+    """Retracting and correcting with the default recorded instant (now) leaves the log's horizon where its facts and
+    review put it: a date past it is still marked a projection."""
+    assert 0 == run(capsys, "retract", log, "trump-violation-2025-05-30", "--note", "misattributed")[0]
+    assert 0 == run(capsys, "correct", log, "us-ieepa-fentanyl-20", "--set", "rate=25")[0]
+    state = negotiation.replay(events.read_log(log), as_of=date(2026, 12, 1))
+    assert (date(2026, 8, 6), True) == (state.horizon.through, state.projected)
+    assert state.horizon.last_recorded > datetime(2026, 12, 1, 12, tzinfo=UTC)
+    code, out, _ = run(capsys, "explain", log, "--as-of", "2026-12-01", "--imposer", "CHN", "--target", "USA")
+    assert (0, True) == (code, "  ! PROJECTION: 2026-12-01 is after the log's horizon (2026-08-06)" in out)
