@@ -132,7 +132,7 @@ def _read(path: str, keep_unknown: bool) -> tuple[int, tuple[events.Record, ...]
     return reader.version, tuple(reader.read())
 
 
-_Build = Callable[[Sequence[events.Record], datetime, "events.Source | None"], Any]
+_Build = Callable[[Sequence[events.Record], datetime, events.Source | None], Any]
 
 
 def _append(args: argparse.Namespace, build: _Build) -> int:

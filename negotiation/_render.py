@@ -34,7 +34,7 @@ def _signed(value: Decimal) -> str:
     return f"{'+' if value > 0 else ''}{value} %"
 
 
-def _layer(layer: TariffLayer, revisions: Mapping[str, str], contribution: Contribution | None = None,
+def _layer(layer: TariffLayer, marks: Mapping[str, str], contribution: Contribution | None = None,
            target: str | None = None) -> str:
     """One layer: what it contributes (all-goods layers) or its applied rate (listed products), and its terms."""
     amount = layer.applied_rate if contribution is None else contribution.amount
@@ -55,10 +55,10 @@ def _layer(layer: TariffLayer, revisions: Mapping[str, str], contribution: Contr
         line += f"; {layer_terms(layer)}"
     elif contribution is None and layer_terms(layer) != f"adds {layer.applied_rate}":
         line += f"; {layer_terms(layer)}"
-    return line + f"  [{layer.event_id}{_corrected(revisions, layer.event_id)}]"
+    return line + f"  [{layer.event_id}{_corrected(marks, layer.event_id)}]"
 
 
-def corrections(state: NegotiationState) -> dict[str, str]:
+def _corrections(state: NegotiationState) -> dict[str, str]:
     """Each fact of the state that rests on a correction, with ``"corrected <recorded> by <correction id>"``."""
     marks = {}
     for fact_id, correction_id in state.revisions.items():
@@ -84,7 +84,7 @@ def _tag(marks: Mapping[str, str], *ids: str) -> str:
 def _tariffs(state: NegotiationState) -> list[str]:
     lines = ["Tariffs (ad valorem, percent: additional duties over the base (MFN) rate; each layer's rule on its line)"]
     pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
-    marks = corrections(state)
+    marks = _corrections(state)
     if not pairs:
         lines.append("  none")
     for imposer, target in pairs:
@@ -124,7 +124,7 @@ def _instrument(instrument: Instrument, marks: Mapping[str, str]) -> str:
 def _rules_data(state: NegotiationState) -> list[str]:
     """Base rates, quotas, instruments and blocs: sections shown only for logs that have them."""
     lines: list[str] = []
-    marks = corrections(state)
+    marks = _corrections(state)
     if state.base_rates:
         lines += _section("Base rates (MFN, column 1; ad valorem percent)", [
             f"  {rate.imposer} HS {rate.hs}: {_pct(rate.rate)} since {rate.since}  [{rate.event_id}{_corrected(marks, rate.event_id)}]"
@@ -155,7 +155,7 @@ def _rules_data(state: NegotiationState) -> list[str]:
 
 def _accord(state: NegotiationState, accord: Accord) -> list[str]:
     parties = ", ".join(accord.parties)
-    lines = [f"  {accord.accord_id}: {accord.title} ({parties}){_tag(corrections(state), accord.event_id, *accord.extended_by)}"]
+    lines = [f"  {accord.accord_id}: {accord.title} ({parties}){_tag(_corrections(state), accord.event_id, *accord.extended_by)}"]
     window = f"window from {accord.window_start}"
     if accord.deadline is None:
         window += ", open-ended"
@@ -229,7 +229,7 @@ def render_text(state: NegotiationState) -> str:
     accords = [line for _, a in sorted(state.accords.items()) for line in _accord(state, a)]
     lines += _section("Accords", accords)
     talks = sorted(state.talks.values(), key=lambda t: (t.starts, t.talks_id))
-    marks = corrections(state)
+    marks = _corrections(state)
     lines += _section("Talks", [line for t in talks for line in _talks(t, marks)])
     lines += _section("Export controls", [
         f"  {c.control_id} ({c.issuer}): {c.status.value} since {c.since}"
