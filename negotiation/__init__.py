@@ -52,7 +52,7 @@ from ._state import (
     TariffLayer,
 )
 from ._tariffs import RULES, Contribution, Reach, Rule, TariffBreakdown
-from ._timeline import Change, ChangeKind, changes, timeline
+from ._timeline import Change, ChangeKind, Citation, changes, timeline
 
 for _error in (ConflictingEventError, InconsistentEventError, NegotiationError, OpaqueRecordWarning, QueryError,
                UnknownReferenceError):
@@ -67,6 +67,7 @@ __all__ = [
     "Bloc",
     "Change",
     "ChangeKind",
+    "Citation",
     "ConflictingEventError",
     "Contribution",
     "ControlStatus",

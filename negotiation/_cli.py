@@ -19,8 +19,6 @@ from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
-import attrs
-
 import events
 
 from ._canonical import canonical_json
@@ -283,7 +281,7 @@ def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     bar = progress_bar("diff", events=len(log), days=(args.second - args.first).days)
     found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at, progress=bar)
     if args.format == "json":
-        return _json([attrs.asdict(change, recurse=False) | {"kind": change.kind.value} for change in found])
+        return _json([change.to_dict() for change in found])
     return render_changes(found)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import events
 
+from ._cli_edit import EDIT_COMMANDS, add_edit_commands
 from ._safe import say
 
 __all__ = ["LOG_COMMANDS", "add_log_commands"]
@@ -24,7 +25,7 @@ _EXIT_INVALID = 1
 
 
 def add_log_commands(commands: Any) -> None:
-    """Add verify, upgrade, convert, repair and schema to an argparse subparsers object."""
+    """Add verify, upgrade, convert, repair, schema, correct and retract to an argparse subparsers object."""
     verify = commands.add_parser(
         "verify", help="check a log's hash chain (tamper evidence)",
         description="Check the hash chain of a log: report the first edited, removed, inserted or moved "
@@ -79,6 +80,7 @@ def add_log_commands(commands: Any) -> None:
         description="Print the JSON Schema (draft 2020-12) of one log line at current event versions, "
                     "for tools in other languages that write logs. The library checks more than the "
                     "schema (rules across fields).")
+    add_edit_commands(commands)
 
 
 def _keep_unknown(parser: argparse.ArgumentParser) -> None:
@@ -156,5 +158,6 @@ def _schema(_args: argparse.Namespace) -> int:
     return _EXIT_OK
 
 
-LOG_COMMANDS = {"append": _append, "verify": _verify, "upgrade": _upgrade, "convert": _convert, "repair": _repair, "schema": _schema}
-"""Each subcommand handled here (the log commands and schema): parsed arguments to exit code."""
+LOG_COMMANDS = {"append": _append, "verify": _verify, "upgrade": _upgrade, "convert": _convert, "repair": _repair,
+                "schema": _schema, **EDIT_COMMANDS}
+"""Each subcommand handled here (the log commands, schema, correct and retract): parsed arguments to exit code."""

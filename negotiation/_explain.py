@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 
 from attrs import frozen
 
-from events import AccordReached, Source
+from events import (
+    EVERY_PARTNER,
+    AccordExtended,
+    AccordReached,
+    AnyEvent,
+    EventCorrected,
+    EventRetracted,
+    Source,
+    TariffChanged,
+)
 
 from ._args import as_codes
 from ._errors import QueryError, UnknownReferenceError
 from ._state import AccordStatus, NegotiationState, Ruling
 from ._tariffs import QuotaChoice, Reach, TariffBreakdown
+from ._words import headline, instant
 
 __all__ = ["Explanation", "Reason", "explain", "ruling_verdict", "ruling_words"]
 
@@ -29,6 +41,9 @@ class Reason:
         note: How the value follows, e.g. a suspension and its end date.
         event_note: The event's own note (how its dates were worked out,
             what the source says), or ``""``.
+        recorded: When the event was recorded (transaction time, UTC), or
+            ``None`` for a clock rule or a value given with the query.
+        revision_recorded: When ``revision`` was recorded, or ``None``.
     """
 
     subject: str
@@ -38,6 +53,8 @@ class Reason:
     source: Source | None
     note: str
     event_note: str = ""
+    recorded: datetime | None = None
+    revision_recorded: datetime | None = None
 
 
 @frozen(kw_only=True)
@@ -48,9 +65,11 @@ class Explanation:
         question: What was asked, in words.
         answer: The answer, e.g. ``"30"`` or ``"active, deadline 2025-08-12"``.
         reasons: The parts of the answer, each with its event and source.
-        caveats: What the answer rests on beyond the facts: the ``known_at``
-            cut-off, a date past the log's horizon (with the clock rules
-            projected), rulings on the measures.
+        caveats: What the answer rests on beyond the facts: first the
+            ``known_at`` cut-off (or, with none, the latest instant the log
+            records), then corrections and retractions of the facts involved
+            recorded after the cut-off (not used), a date past the log's
+            horizon (with the clock rules projected), rulings on the measures.
     """
 
     question: str
@@ -61,12 +80,45 @@ class Explanation:
 
 def _reason(state: NegotiationState, subject: str, value: str, event_id: str | None, note: str) -> Reason:
     event = state.events.get(event_id) if event_id is not None else None
+    revision = state.revisions.get(event_id) if event_id is not None else None
+    correction = state.log.get(revision) if revision is not None else None
     return Reason(
-        subject=subject, value=value, event_id=event_id,
-        revision=state.revisions.get(event_id) if event_id is not None else None,
+        subject=subject, value=value, event_id=event_id, revision=revision,
         source=event.source if event is not None else None, note=note,
         event_note=event.note if event is not None else "",
+        recorded=event.recorded if event is not None else None,
+        revision_recorded=correction.recorded if correction is not None else None,
     )
+
+
+def _revision_reasons(state: NegotiationState, involved: set[str],
+                      relevant: Callable[[AnyEvent], bool]) -> tuple[tuple[Reason, ...], tuple[str, ...]]:
+    """The retractions known at the cut-off of facts (or corrections) that would bear on the answer, as reasons;
+    and the corrections and retractions recorded after the cut-off of the facts involved, as caveats (not used)."""
+    reasons, caveats = [], []
+    known_at = state.known_at
+    for fact_id in sorted(state.revised_by):
+        for reviser_id in state.revised_by[fact_id]:
+            reviser, named = state.log.get(reviser_id), state.log.get(fact_id)
+            if reviser is None or named is None:
+                continue
+            content = named.replacement if isinstance(named, EventCorrected) else named
+            fact = named.corrects if isinstance(named, EventCorrected) else fact_id
+            if not (fact in involved or (content.effective <= state.as_of and relevant(content))):
+                continue
+            if known_at is not None and reviser.recorded > known_at:
+                what = "correction" if isinstance(reviser, EventCorrected) else "retraction"
+                caveats.append(f"not used: {what} {reviser_id} of {fact_id}, recorded {instant(reviser.recorded)}, "
+                               f"after the cut-off")
+            elif isinstance(reviser, EventRetracted):
+                withdrawn = (f"withdraws correction {fact_id} of {fact}: the version before it applies"
+                             if isinstance(named, EventCorrected) else
+                             f"withdraws {fact_id} (recorded {instant(named.recorded)}): not counted")
+                reasons.append(Reason(
+                    subject="retracted" if fact == fact_id else "retracted correction", value=headline(content),
+                    event_id=reviser_id, revision=None, source=reviser.source, note=withdrawn,
+                    event_note=reviser.note, recorded=reviser.recorded))
+    return tuple(reasons), tuple(caveats)
 
 
 def explain(
@@ -137,12 +189,20 @@ def explain(
         answer += f" additional; duty {found.duty} with the base {found.base}"
     rulings = [f"{layer.measure} ({layer.event_id}): {ruling_words(ruling)}" for c in found.contributions
                for layer in (c.layer,) for ruling in state.rulings_on(layer)]
+    targets = {target, EVERY_PARTNER, *(b.bloc for b in state.blocs.values() if target in b.members)}
+
+    def bears(event: AnyEvent) -> bool:
+        return (isinstance(event, TariffChanged) and event.imposer == imposer and event.target in targets
+                and (event.scope.covers(product) if product else event.scope.all_goods))
+
+    retracted, unused = _revision_reasons(state, {r.event_id for r in reasons if r.event_id}, bears)
+    caveats = _caveats(state, (imposer, target))
     return Explanation(
         question=(f"{imposer} tariff on goods of {target}, {scope}, on {state.as_of} "
                   "(percent; additional duties over the base (MFN) rate, layer by layer)"),
         answer=answer,
-        reasons=tuple(reasons) + _ruling_reasons(state, found),
-        caveats=(*_caveats(state, (imposer, target)), *rulings, *(
+        reasons=tuple(reasons) + retracted + _ruling_reasons(state, found),
+        caveats=(*caveats[:1], *unused, *caveats[1:], *rulings, *(
             [f"PARTIAL: the log records {imposer}'s measures on {target} only in part (it covers "
              f"{', '.join(state.horizon.covers)}): only the layers it holds are counted"] if found.partial else [])),
     )
@@ -181,6 +241,10 @@ def _caveats(state: NegotiationState, pair: tuple[str, str] | None = None) -> tu
     found = []
     if state.known_at is not None:
         found.append(f"as known at {state.known_at.isoformat()}: events recorded later are not used")
+    else:
+        last = state.horizon.last_recorded
+        found.append("as known now: every event in the log is used"
+                     + (f" (the latest recorded {instant(last)})" if last is not None else " (none)"))
     if state.projected:
         found.append(f"PROJECTION: {state.as_of} is after the log's horizon ({state.horizon.through}): no fact after "
                      "it is known; the answer rests on what the log held then and on the clock rules listed")
@@ -221,5 +285,11 @@ def _explain_accord(state: NegotiationState, accord_id: str) -> Explanation:
     answer = f"{accord.status.value}, " + (f"deadline {accord.deadline}" if accord.deadline else "open-ended") + (
         f", {remaining} days remaining" if remaining is not None else ""
     )
-    return Explanation(question=f"status of accord {accord_id} on {state.as_of}", answer=answer, reasons=tuple(reasons),
-                       caveats=_caveats(state))
+
+    def bears(event: AnyEvent) -> bool:
+        return isinstance(event, (AccordReached, AccordExtended)) and event.accord_id == accord_id
+
+    retracted, unused = _revision_reasons(state, {accord.event_id, *accord.extended_by}, bears)
+    caveats = _caveats(state)
+    return Explanation(question=f"status of accord {accord_id} on {state.as_of}", answer=answer,
+                       reasons=(*reasons[:-1], *retracted, reasons[-1]), caveats=(*caveats[:1], *unused, *caveats[1:]))

@@ -2,7 +2,10 @@
 
 A log knows the world up to its horizon: the later of the date its sources
 were last reviewed through (a ``LogReviewed`` event) and the last day (UTC)
-a fact was recorded, among the events known at ``known_at``. A state after
+a fact was recorded, among the events known at ``known_at`` (a correction
+counts the instant of the content it supplies, a retraction none: a fact
+corrected or withdrawn today tells nothing of the world after the last one
+recorded). A state after
 that day is a projection: the clock rules the log holds (suspensions that
 end, windows that close, statutory ends, announced starts that pass) and
 the facts it schedules, with no later fact known. :func:`projection_plan`
@@ -20,6 +23,8 @@ from events import (
     AccordExtended,
     AccordReached,
     AnyEvent,
+    EventCorrected,
+    EventRetracted,
     ExportControlChanged,
     InstrumentChanged,
     LogReviewed,
@@ -39,7 +44,9 @@ def horizon_of(events: Iterable[AnyEvent]) -> Horizon:
 
     The latest ``LogReviewed`` (by review day, then reviewed-through date,
     then id) gives the reviewed-through date; the horizon is the later of that date and the
-    last UTC day on which another event was recorded.
+    last UTC day on which another fact was recorded (for a correction, its
+    replacement's; a retraction adds none). ``last_recorded`` is the latest
+    instant any event was recorded.
     """
     last: Any = None
     facts_through: date | None = None
@@ -48,10 +55,11 @@ def horizon_of(events: Iterable[AnyEvent]) -> Horizon:
         recorded = event.recorded
         if last is None or recorded > last:
             last = recorded
-        if isinstance(event, LogReviewed):
-            reviews.append(event)
-        else:
-            day = recorded.date()
+        kind = type(event)
+        if kind is LogReviewed:
+            reviews.append(event)  # type: ignore[arg-type]
+        elif kind is not EventRetracted:
+            day = (event.replacement.recorded if kind is EventCorrected else recorded).date()  # type: ignore[union-attr]
             if facts_through is None or day > facts_through:
                 facts_through = day
     horizon = Horizon(through=facts_through, last_recorded=last)
@@ -71,8 +79,8 @@ def advance_horizon(horizon: Horizon, event: AnyEvent) -> Horizon:
         candidate = (event.effective, event.reviewed_through, event.event_id)
         if review_id is None or candidate > (reviewed_on, reviewed_through, review_id):
             reviewed_on, reviewed_through, review_id = candidate
-    else:
-        day = event.recorded.date()
+    elif not isinstance(event, EventRetracted):
+        day = (event.replacement.recorded if isinstance(event, EventCorrected) else event.recorded).date()
         facts_through = day if facts_through is None else max(facts_through, day)
     candidates = [d for d in (facts_through, reviewed_through) if d is not None]
     return Horizon(

@@ -6,12 +6,22 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from textwrap import shorten
 
-from events import EVERY_PARTNER, AccordExtended, AnyEvent, Combination, ExportControlChanged, TariffChanged
+from events import (
+    EVERY_PARTNER,
+    AccordExtended,
+    AnyEvent,
+    Combination,
+    EventCorrected,
+    EventRetracted,
+    ExportControlChanged,
+    TariffChanged,
+)
 
 from ._explain import Explanation, ruling_words
 from ._state import Accord, Instrument, NegotiationState, Talks, TariffLayer
 from ._tariffs import Contribution, Reach, layer_terms
-from ._timeline import Change
+from ._timeline import Change, Citation, content_before
+from ._words import field_changes, headline, instant
 
 __all__ = ["render_changes", "render_explanation", "render_text"]
 
@@ -24,7 +34,7 @@ def _signed(value: Decimal) -> str:
     return f"{'+' if value > 0 else ''}{value} %"
 
 
-def _layer(layer: TariffLayer, revisions: Mapping[str, str], contribution: Contribution | None = None,
+def _layer(layer: TariffLayer, marks: Mapping[str, str], contribution: Contribution | None = None,
            target: str | None = None) -> str:
     """One layer: what it contributes (all-goods layers) or its applied rate (listed products), and its terms."""
     amount = layer.applied_rate if contribution is None else contribution.amount
@@ -45,13 +55,36 @@ def _layer(layer: TariffLayer, revisions: Mapping[str, str], contribution: Contr
         line += f"; {layer_terms(layer)}"
     elif contribution is None and layer_terms(layer) != f"adds {layer.applied_rate}":
         line += f"; {layer_terms(layer)}"
-    corrected = f", corrected by {revisions[layer.event_id]}" if layer.event_id in revisions else ""
-    return line + f"  [{layer.event_id}{corrected}]"
+    return line + f"  [{layer.event_id}{_corrected(marks, layer.event_id)}]"
+
+
+def _corrections(state: NegotiationState) -> dict[str, str]:
+    """Each fact of the state that rests on a correction, with ``"corrected <recorded> by <correction id>"``."""
+    marks = {}
+    for fact_id, correction_id in state.revisions.items():
+        correction = state.log.get(correction_id)
+        when = "" if correction is None else f" {instant(correction.recorded)}"
+        marks[fact_id] = f"corrected{when} by {correction_id}"
+    return marks
+
+
+def _corrected(marks: Mapping[str, str], *ids: str) -> str:
+    """``", corrected <T> by <id>"`` for a corrected event (naming each corrected one of several), else ``""``."""
+    if len(ids) == 1:
+        return f", {marks[ids[0]]}" if ids[0] in marks else ""
+    return "".join(f", {event_id} {marks[event_id]}" for event_id in ids if event_id in marks)
+
+
+def _tag(marks: Mapping[str, str], *ids: str) -> str:
+    """For a line that names no event: ``"  [<id>, corrected <T> by <id>]"`` where one of its events is corrected."""
+    corrected = [event_id for event_id in ids if event_id in marks]
+    return "".join(f"  [{event_id}, {marks[event_id]}]" for event_id in corrected)
 
 
 def _tariffs(state: NegotiationState) -> list[str]:
     lines = ["Tariffs (ad valorem, percent: additional duties over the base (MFN) rate; each layer's rule on its line)"]
     pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
+    marks = _corrections(state)
     if not pairs:
         lines.append("  none")
     for imposer, target in pairs:
@@ -63,15 +96,15 @@ def _tariffs(state: NegotiationState) -> list[str]:
         whose = ("every partner (WLD: the layers on all partners alike; each partner's own layers are under it)"
                  if target == EVERY_PARTNER else target)
         lines.append(f"  {imposer} on goods of {whose}: {total} on all goods{mark}")
-        lines.extend(_layer(c.layer, state.revisions, c, target) for c in found.contributions)
+        lines.extend(_layer(c.layer, marks, c, target) for c in found.contributions)
         product_layers = [layer for layer in state.tariff_layers(imposer, target) if not layer.scope.all_goods]
         if product_layers:
             lines.append("    on listed products only (a product's total: explain --product HS):")
-            lines.extend("  " + _layer(layer, state.revisions) for layer in product_layers)
+            lines.extend("  " + _layer(layer, marks) for layer in product_layers)
     return lines
 
 
-def _instrument(instrument: Instrument) -> str:
+def _instrument(instrument: Instrument, marks: Mapping[str, str]) -> str:
     status = instrument.status.value
     if instrument.until is not None:
         status += f" until {instrument.until}"
@@ -84,43 +117,45 @@ def _instrument(instrument: Instrument) -> str:
     ])
     on = f" on {instrument.target}" if instrument.target else ""
     return (f"  {instrument.instrument_id} ({instrument.issuer}{on}): {instrument.title}; "
-            f"{instrument.kind.value}, {instrument.legal_status.value}; {status}{extra}  [{instrument.event_ids[-1]}]")
+            f"{instrument.kind.value}, {instrument.legal_status.value}; {status}{extra}  "
+            f"[{instrument.event_ids[-1]}{_corrected(marks, *instrument.event_ids)}]")
 
 
 def _rules_data(state: NegotiationState) -> list[str]:
     """Base rates, quotas, instruments and blocs: sections shown only for logs that have them."""
     lines: list[str] = []
+    marks = _corrections(state)
     if state.base_rates:
         lines += _section("Base rates (MFN, column 1; ad valorem percent)", [
-            f"  {rate.imposer} HS {rate.hs}: {_pct(rate.rate)} since {rate.since}  [{rate.event_id}]"
+            f"  {rate.imposer} HS {rate.hs}: {_pct(rate.rate)} since {rate.since}  [{rate.event_id}{_corrected(marks, rate.event_id)}]"
             for _, rate in sorted(state.base_rates.items())
         ])
     if state.quotas:
         lines += _section("Tariff-rate quotas", [
             f"  {q.quota_id} ({q.imposer} on {q.target}, {q.scope}): "
             + "; ".join(f"{p.volume:,} {q.unit} from {p.start} to {p.end}" for p in q.periods)
-            + f"  [{q.event_ids[-1]}]"
+            + f"  [{q.event_ids[-1]}{_corrected(marks, *q.event_ids)}]"
             for _, q in sorted(state.quotas.items())
         ])
     if state.instruments:
         lines += _section("Instruments (threats, deals, orders, regulations: never counted as rates)", [
-            _instrument(i) for _, i in sorted(state.instruments.items())
+            _instrument(i, marks) for _, i in sorted(state.instruments.items())
         ])
     if state.rulings:
         lines += _section("Rulings (a measure's legal status from the ruling's date; what was in force before stands)", [
-            f"  {r.decided} {', '.join(r.measures)} of {r.imposer}: {ruling_words(r)}  [{r.event_id}]"
+            f"  {r.decided} {', '.join(r.measures)} of {r.imposer}: {ruling_words(r)}  [{r.event_id}{_corrected(marks, r.event_id)}]"
             for r in sorted(state.rulings.values(), key=lambda r: (r.decided, r.ruling_id))
         ])
     if state.blocs:
         lines += _section("Blocs", [
-            f"  {b.bloc}: {', '.join(b.members)} (since {b.since})  [{b.event_id}]" for _, b in sorted(state.blocs.items())
+            f"  {b.bloc}: {', '.join(b.members)} (since {b.since})  [{b.event_id}{_corrected(marks, b.event_id)}]" for _, b in sorted(state.blocs.items())
         ])
     return lines
 
 
 def _accord(state: NegotiationState, accord: Accord) -> list[str]:
     parties = ", ".join(accord.parties)
-    lines = [f"  {accord.accord_id}: {accord.title} ({parties})"]
+    lines = [f"  {accord.accord_id}: {accord.title} ({parties}){_tag(_corrections(state), accord.event_id, *accord.extended_by)}"]
     window = f"window from {accord.window_start}"
     if accord.deadline is None:
         window += ", open-ended"
@@ -135,10 +170,11 @@ def _accord(state: NegotiationState, accord: Accord) -> list[str]:
     return lines
 
 
-def _talks(talks: Talks) -> list[str]:
+def _talks(talks: Talks, marks: Mapping[str, str]) -> list[str]:
     dates = f"{talks.starts}" + (f" to {talks.ends}" if talks.ends else "")
     lines = [
         f"  {talks.talks_id}: {talks.venue}, {talks.status.value} {dates} ({', '.join(talks.parties)})"
+        + _tag(marks, *talks.event_ids)
     ]
     for party, members in talks.delegations.items():
         names = "; ".join(
@@ -150,7 +186,7 @@ def _talks(talks: Talks) -> list[str]:
     return lines
 
 
-def _scheduled(event: AnyEvent) -> str:
+def _scheduled(event: AnyEvent, marks: Mapping[str, str]) -> str:
     what = type(event).__name__
     if isinstance(event, TariffChanged):
         what = f"{event.imposer} on {event.target} {event.measure} ({event.scope}) to {_pct(event.rate)}"
@@ -162,7 +198,7 @@ def _scheduled(event: AnyEvent) -> str:
         what = f"{event.issuer} export control {event.control_id} {event.action.value}"
     elif isinstance(event, AccordExtended):
         what = f"accord {event.accord_id} extended to deadline {event.deadline}"
-    return f"  scheduled {event.effective}: {what}  [{event.event_id}]"
+    return f"  scheduled {event.effective}: {what}  [{event.event_id}{_corrected(marks, event.event_id)}]"
 
 
 def _as_layer(event: TariffChanged) -> TariffLayer:
@@ -193,33 +229,59 @@ def render_text(state: NegotiationState) -> str:
     accords = [line for _, a in sorted(state.accords.items()) for line in _accord(state, a)]
     lines += _section("Accords", accords)
     talks = sorted(state.talks.values(), key=lambda t: (t.starts, t.talks_id))
-    lines += _section("Talks", [line for t in talks for line in _talks(t)])
+    marks = _corrections(state)
+    lines += _section("Talks", [line for t in talks for line in _talks(t, marks)])
     lines += _section("Export controls", [
         f"  {c.control_id} ({c.issuer}): {c.status.value} since {c.since}"
         + (f" until {c.suspended_until}" if c.suspended_until else "")
-        + f": {', '.join(c.items)}"
+        + f": {', '.join(c.items)}" + _tag(marks, *c.event_ids)
         for _, c in sorted(state.export_controls.items())
     ])
     lines += _section("Export licences approved", [
         f"  {e.effective} {e.issuer} {', '.join(e.items)}: "
-        + ("number not disclosed" if e.count is None else f"{e.count}")
+        + ("number not disclosed" if e.count is None else f"{e.count}") + _tag(marks, e.event_id)
         for e in state.licence_approvals
     ])
     lines += _section("Latest trade data", [
         f"  {r.reporter} {r.period} (released {r.effective}): exports {_signed(r.exports_yoy)}"
-        f" y/y, imports {_signed(r.imports_yoy)} y/y"
+        f" y/y, imports {_signed(r.imports_yoy)} y/y" + _tag(marks, r.event_id)
         for _, r in sorted(state.trade_data.items())
     ])
     lines += _section("Leaders' contacts", [
-        f"  {e.effective} {e.mode.value}: {', '.join(e.leaders)}: {e.summary}"
+        f"  {e.effective} {e.mode.value}: {', '.join(e.leaders)}: {e.summary}" + _tag(marks, e.event_id)
         for e in state.leader_contacts
     ])
     lines += _section("Statements", [
-        f"  {e.effective} {e.party}, {e.speaker}: {e.summary}" for e in state.statements
+        f"  {e.effective} {e.party}, {e.speaker}: {e.summary}" + _tag(marks, e.event_id) for e in state.statements
     ])
     scheduled = sorted(state.scheduled.values(), key=lambda e: e.sort_key)
-    lines += _section("Announced, not yet effective", [_scheduled(e) for e in scheduled])
+    lines += _section("Announced, not yet effective", [_scheduled(e, marks) for e in scheduled])
+    revised = _revision_lines(state)
+    if revised:
+        lines += _section("Corrections and retractions (each in force from when it was recorded)", revised)
     return "\n".join(lines) + "\n"
+
+
+def _revision_lines(state: NegotiationState) -> list[str]:
+    """Each correction and retraction known at the state's cut-off: when it was recorded and what it changed."""
+    known_at = state.known_at
+    revisers = sorted((state.log[i] for ids in state.revised_by.values() for i in ids
+                       if i in state.log and (known_at is None or state.log[i].recorded <= known_at)),
+                      key=lambda e: (e.recorded, e.event_id))
+    lines = []
+    for reviser in revisers:
+        if isinstance(reviser, EventCorrected):
+            before, after = field_changes(content_before(state, reviser.corrects, reviser), reviser.replacement)
+            what = f"corrected {reviser.corrects}: {before} -> {after}"
+        elif isinstance(reviser, EventRetracted):
+            named = state.log.get(reviser.retracts)
+            what = (f"retracted {reviser.retracts}" if named is None else
+                    f"retracted correction {named.event_id} of {named.corrects}" if isinstance(named, EventCorrected)
+                    else f"retracted {headline(named)}")
+        else:
+            continue
+        lines.append(f"  {instant(reviser.recorded)} {what}  [{reviser.event_id}]")
+    return lines
 
 
 def horizon_lines(state: NegotiationState) -> list[str]:
@@ -242,21 +304,38 @@ def horizon_lines(state: NegotiationState) -> list[str]:
 
 
 def render_changes(found: Sequence[Change]) -> str:
-    """One line per change: day, kind, subject, before -> after, and its causes."""
-    lines = [
-        f"{c.day}  {c.kind.value:<14}  {c.subject}: {c.before or '(none)'} -> {c.after or '(none)'}"
-        f"  [{', '.join(c.causes)}]"
-        for c in found
-    ]
+    """One line per change (day, kind, subject, before -> after, its causes), then one line per cited event:
+    its source, when it was recorded and, for a corrected fact, the correction and when it was recorded."""
+    lines = []
+    for c in found:
+        lines.append(f"{c.day}  {c.kind.value:<14}  {c.subject}: {c.before or '(none)'} -> {c.after or '(none)'}"
+                     f"  [{', '.join(c.causes)}]")
+        lines.extend(f"      {_citation(cited)}" for cited in c.sources)
     return "\n".join(lines or ["no changes"]) + "\n"
 
 
+def _citation(cited: Citation) -> str:
+    """An event cited by a change: its source, recorded instant and any correction in force."""
+    source = cited.source
+    words = "no source cited" if source is None else f"{source.publisher}, {source.title}" + (
+        f" <{source.url}>" if source.url else "")
+    words += f"; recorded {instant(cited.recorded)}"
+    if cited.corrected_by is not None and cited.corrected_at is not None:
+        words += f"; corrected {instant(cited.corrected_at)} by {cited.corrected_by}"
+    return f"{cited.event_id}: {words}"
+
+
 def render_explanation(explanation: Explanation) -> str:
-    """The question, the answer and its caveats, then each reason with its event and source."""
+    """The question, the answer and its caveats (the known-at cut-off first), then each reason with its event,
+    when that was recorded (and corrected), and its source."""
     lines = [explanation.question, f"  = {explanation.answer}", *(f"  ! {c}" for c in explanation.caveats)]
     for reason in explanation.reasons:
         event = f" [{reason.event_id}]" if reason.event_id else ""
+        if reason.recorded is not None:
+            event += f" (recorded {instant(reason.recorded)})"
         revised = f" (corrected by {reason.revision})" if reason.revision else ""
+        if reason.revision and reason.revision_recorded is not None:
+            revised = f" (corrected {instant(reason.revision_recorded)} by {reason.revision})"
         note = f"; {reason.note}" if reason.note else ""
         lines.append(f"  {reason.subject}: {reason.value}{event}{revised}{note}")
         if reason.source is not None:
