@@ -1,6 +1,6 @@
 """The report's chart as a Vega-Lite specification, declared with Altair (the ``report`` extra).
 
-Four views share one time axis (UTC days): the daily duty stacked by layer with its line, the projected days
+Up to four views share one time axis (UTC days): the daily duty stacked by layer with its line, the projected days
 shaded and a tooltip per day; the accords' windows with their deadlines; talks, leaders' contacts and rulings as
 markers; instruments and suspended layer parts as a band of their own. Dragging or scrolling the first view pans
 and zooms the time axis of all four. The data are named datasets (``negotiation/_report_data.py``), so the page
@@ -27,8 +27,7 @@ _MARKER_KINDS = ["talks", "leaders' call", "leaders' meeting", "ruling"]
 
 def _x(field: str) -> alt.X:
     """The shared time axis: UTC days (a date is its day, whatever the reader's time zone)."""
-    return alt.X(f"{field}:T", title=None, scale=alt.Scale(type="utc", nice=False),
-                 axis=alt.Axis(format="%b %Y", labelAngle=0, grid=True, gridOpacity=0.3, labelOverlap=True))
+    return alt.X(f"{field}:T", title=None, scale=alt.Scale(type="utc", nice=False))
 
 
 def _lanes(field: str, order: str | None = None) -> alt.Y:
@@ -43,16 +42,18 @@ def _tips(*fields: tuple[str, str]) -> list[alt.Tooltip]:
 
 def _duty_view(data: ReportData, zoom: Any, hover: Any) -> alt.LayerChart | alt.FacetChart:
     figure = "duty (base + additional), %" if data.base_included else "additional duty over the base, %"
+    top = max(point["value"] for point in data.datasets["totals"])
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, max(1.0, top * 1.12)], nice=False),
+              axis=alt.Axis(minExtent=_LANE_AXIS, maxExtent=_LANE_AXIS))  # headroom for the projection's label
     stack = alt.Chart(alt.NamedData(name="layers")).mark_area(interpolate="step-after", clip=True, opacity=0.85).encode(
-        x=_x("date"),
-        y=alt.Y("amount:Q", stack="zero", title=None, axis=alt.Axis(minExtent=_LANE_AXIS, maxExtent=_LANE_AXIS)),
+        x=_x("date"), y=alt.Y("amount:Q", stack="zero"),
         color=alt.Color("layer:N", title="layers (stacked)",
                         scale=alt.Scale(domain=data.labels, range=_layer_colours(data.labels)),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=420, symbolType="square")),
         order=alt.Order("order:Q"),
     )
     line = alt.Chart(alt.NamedData(name="totals")).mark_line(
-        interpolate="step-after", clip=True, color="black", strokeWidth=1.6).encode(x=_x("date"), y="value:Q")
+        interpolate="step-after", clip=True, color="black", strokeWidth=1.6).encode(x=_x("date"), y=y)
     shade_label = alt.Chart(alt.NamedData(name="projection")).mark_text(
         clip=True, align="right", baseline="top", dx=-4, dy=4, fontSize=11, color="#444").encode(
         x=_x("x1"), y=alt.value(0), text="label:N")
@@ -64,7 +65,9 @@ def _duty_view(data: ReportData, zoom: Any, hover: Any) -> alt.LayerChart | alt.
         opacity=alt.when(hover).then(alt.value(0.18)).otherwise(alt.value(0)),
         tooltip=_tips(*zip(days, titles, strict=True)),
     ).add_params(zoom, hover)
-    return alt.layer(stack, _shade(), line, shade_label, pointer).properties(
+    layers = [*([stack] if data.labels else []), *_shade(data), line,
+              *([shade_label] if data.datasets["projection"] else []), pointer]
+    return alt.layer(*layers).properties(
         width=_WIDTH, height=320,
         title=alt.TitleParams(f"Daily {figure}, stacked by layer",
                               subtitle="Hover for the day's layers and sources; drag or scroll to pan and zoom the time axis."))
@@ -76,14 +79,16 @@ def _layer_colours(labels: list[str]) -> list[str]:
     return ["#bab0ac", *colours[:-1]] if labels and labels[0] == BASE_LABEL else colours
 
 
-def _shade() -> alt.Chart:
-    """The projected days, shaded in every view."""
+def _shade(data: ReportData) -> list[alt.Chart]:
+    """The projected days, shaded in every view (nothing where no day is projected)."""
+    if not data.datasets["projection"]:
+        return []
     shade: alt.Chart = alt.Chart(alt.NamedData(name="projection")).mark_rect(
         clip=True, color="#7f7f7f", opacity=0.18).encode(x=_x("x0"), x2="x1:T")
-    return shade
+    return [shade]
 
 
-def _accord_view() -> alt.LayerChart | alt.FacetChart:
+def _accord_view(data: ReportData) -> alt.LayerChart | alt.FacetChart:
     windows = alt.Chart(alt.NamedData(name="accords")).mark_bar(clip=True, height=14).encode(
         x=_x("x0"), x2="x1:T", y=_lanes("accord"),
         color=alt.Color("window:N", title="accord windows",
@@ -99,11 +104,12 @@ def _accord_view() -> alt.LayerChart | alt.FacetChart:
                         legend=alt.Legend(orient="right")),
         tooltip=_tips(("what", "what"), ("event", "event"), ("source", "source")),
     )
-    return alt.layer(_shade(), windows, marks).properties(width=_WIDTH, height=alt.Step(22),
+    drawn = [chart for chart, name in ((windows, "accords"), (marks, "deadlines")) if data.datasets[name]]
+    return alt.layer(*_shade(data), *drawn).properties(width=_WIDTH, height=alt.Step(22),
                                                 title="Accords: windows, extensions, deadlines")
 
 
-def _marker_view() -> alt.LayerChart | alt.FacetChart:
+def _marker_view(data: ReportData) -> alt.LayerChart | alt.FacetChart:
     points = alt.Chart(alt.NamedData(name="markers")).mark_point(clip=True, filled=True, size=110).encode(
         x=_x("day"), y=_lanes("kind"),
         shape=alt.Shape("kind:N", title="markers", scale=alt.Scale(
@@ -113,13 +119,13 @@ def _marker_view() -> alt.LayerChart | alt.FacetChart:
         tooltip=_tips(("day", "day"), ("what", "what"), ("event", "event"), ("source", "source")),
     )
     labels = alt.Chart(alt.NamedData(name="markers")).mark_text(
-        clip=True, align="left", baseline="bottom", dx=4, dy=-5, angle=0, fontSize=10, color="#333").encode(
+        clip=True, align="left", baseline="bottom", dx=3, dy=-4, angle=330, fontSize=10, color="#333").encode(
         x=_x("day"), y=_lanes("kind"), text="label:N")
-    return alt.layer(_shade(), points, labels).properties(width=_WIDTH, height=alt.Step(30),
+    return alt.layer(*_shade(data), points, labels).properties(width=_WIDTH, height=alt.Step(30),
                                                 title="Talks, leaders' contacts, rulings")
 
 
-def _instrument_view() -> alt.LayerChart | alt.FacetChart:
+def _instrument_view(data: ReportData) -> alt.LayerChart | alt.FacetChart:
     bars = alt.Chart(alt.NamedData(name="instruments")).mark_bar(clip=True, height=11).encode(
         x=_x("x0"), x2="x1:T", y=_lanes("lane", "rank"),
         color=alt.Color("status:N", title="instruments (never rates)", scale=alt.Scale(
@@ -128,7 +134,7 @@ def _instrument_view() -> alt.LayerChart | alt.FacetChart:
         tooltip=_tips(("what", "instrument"), ("state", "status"), ("from", "from"), ("to", "to"),
                       ("rate", "rate named"), ("event", "event"), ("source", "source")),
     )
-    return alt.layer(_shade(), bars).properties(width=_WIDTH, height=alt.Step(16),
+    return alt.layer(*_shade(data), bars).properties(width=_WIDTH, height=alt.Step(16),
                  title="Instruments (threats, orders, suspended measures): never counted as rates")
 
 
@@ -140,12 +146,18 @@ def vega_lite_version() -> str:
 
 def chart_spec(data: ReportData) -> dict[str, Any]:
     """The Vega-Lite specification (a dict of JSON values, of :func:`vega_lite_version`) of the report's chart,
-    its datasets included."""
+    its datasets included; a view with nothing to draw is left out (the footnote says so)."""
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     hover = alt.selection_point(name="hover", on="pointerover", clear="pointerout", fields=["x0"], empty=False)
-    views = [_duty_view(data, zoom, hover), _accord_view(), _marker_view(), _instrument_view()]
+    views = [_duty_view(data, zoom, hover)]
+    views += [_accord_view(data)] if data.datasets["accords"] or data.datasets["deadlines"] else []
+    views += [_marker_view(data)] if data.datasets["markers"] else []
+    views += [_instrument_view(data)] if data.datasets["instruments"] else []
     chart = alt.vconcat(*views, spacing=28).resolve_scale(x="shared", color="independent", shape="independent")
-    chart = chart.configure_view(stroke="#ddd").configure_title(anchor="start", fontSize=13)
+    days = len(data.rows)
+    chart = chart.configure_view(stroke="#ddd").configure_title(anchor="start", fontSize=13).configure_axisX(
+        format="%d %b %Y" if days <= 92 else "%b %Y", tickMinStep=86_400_000,  # a tick a day at most (milliseconds)
+        labelAngle=0, labelOverlap=True, grid=True, gridOpacity=0.3)
     spec: dict[str, Any] = chart.to_dict()
     spec["datasets"] = data.datasets
     return spec

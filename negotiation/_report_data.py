@@ -213,15 +213,17 @@ def gather(
     days: list[dict[str, Any]] = []
     lanes: list[tuple[tuple[str, str, str], date, dict[str, str]]] = []
     accord_days: list[tuple[tuple[str, str, date | None], date]] = []
+    partial = False
     for state, row in zip(states, rows, strict=True):
         day = row["date"]
         found = state.breakdown(imposer, target, product, base=base, quota=quota)
+        partial = partial or found.partial
         amounts = {BASE_LABEL: row["base"]} if base_included else {}
         amounts |= row["layers"]
-        figure = row["duty"] if base_included else row["total"]
+        figure = row["duty"] if base_included and row["duty"] is not None else row["total"]
         layers += [{"date": day.isoformat(), "layer": label, "order": index, "amount": float(amounts.get(label) or 0)}
                    for index, label in enumerate(labels)]
-        totals.append({"date": day.isoformat(), "value": float(figure or 0), "text": f"{figure} %"})
+        totals.append({"date": day.isoformat(), "value": float(figure), "text": f"{figure} %"})
         words = {field[label]: "no such layer on this day" for label in labels}
         words |= {field[layer_label(c.layer, target)]: _contribution_words(c, state) for c in found.contributions}
         if base_included:
@@ -259,10 +261,11 @@ def gather(
     projection = [(day, _text(words)) for day, words in horizon.projection if start <= day <= end]
     shaded = [{"x0": projected[0].isoformat(), "x1": after.isoformat(),
                "label": f"projected: after the log's horizon ({horizon.through})"}] if projected else []
-    coverage = _coverage(rows, last, imposer, target, product, base, base_included, known_at,
+    empty = [words for words, found in (("accords", accords), ("talks, leaders' contacts or rulings", markers),
+                                        ("instruments or suspended layer parts", instruments)) if not found]
+    coverage = _coverage(rows, last, imposer, target, product, base, base_included, known_at, empty=empty,
                          labels=[label for label in labels if label != BASE_LABEL], projected=projected,
-                         partial=any(state.breakdown(imposer, target, product, base=base, quota=quota).partial
-                                     for state in (states[0], last)))
+                         partial=partial)
     scope = f"HS {product}" if product else "all goods"
     return ReportData(
         title=f"{imposer} tariffs on goods of {target} ({scope}), {start} to {end}",
@@ -356,7 +359,7 @@ def _markers(last: NegotiationState, imposer: str, target: str, start: date, end
 
 def _coverage(
     rows: list[TariffRow], last: NegotiationState, imposer: str, target: str, product: str | None,
-    base: Decimal | None, base_included: bool, known_at: datetime | None, *, labels: list[str],
+    base: Decimal | None, base_included: bool, known_at: datetime | None, *, empty: list[str], labels: list[str],
     projected: list[date], partial: bool,
 ) -> list[str]:
     """The footnote: what the figures are, the base, the measures, the cut-off, the horizon."""
@@ -380,6 +383,8 @@ def _coverage(
                      if not layer.scope.all_goods} - set(labels))
     if listed:
         notes.append("Layers on listed products only, not in these figures: " + _text(", ".join(listed), 400) + ".")
+    if empty:
+        notes.append(f"The log holds no {', no '.join(empty)} for the pair in the range: not drawn.")
     if partial:
         notes.append(f"PARTIAL: the log says it records {imposer}'s measures on {target} only in part.")
     notes.append(f"As known at {known_at.isoformat()}: events recorded later are left out." if known_at is not None

@@ -255,3 +255,19 @@ def test_without_the_extra_a_clear_error(tmp_path):
     assert run.stdout.startswith("altair negotiation.report needs altair and vl-convert-python: install the 'report' extra")
     assert "negotiation: error: negotiation.report needs altair" in run.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_known_at_and_a_partial_pair_are_said(us_china):
+    """As known at the start of 2025-05-12, the Geneva cut was not yet known (145 on 2025-05-14, not 30); a pair the
+    log says it covers only in part is marked PARTIAL."""
+    from datetime import UTC, datetime
+
+    cut_off = datetime(2025, 5, 12, tzinfo=UTC)
+    page = _Page(negotiation.report(us_china, start=date(2025, 5, 13), end=date(2025, 5, 14), known_at=cut_off))
+    rows = negotiation.tariff_series(us_china, date(2025, 5, 13), date(2025, 5, 14), imposer="USA", target="CHN",
+                                     known_at=cut_off)
+    assert events.converter.unstructure(rows) == page.json("tariff-series")
+    assert ["145", "145"] == [row["total"] for row in page.json("tariff-series")]
+    assert "As known at 2025-05-12T00:00:00+00:00: events recorded later are left out." in page.text["coverage"]
+    japan = _Page(negotiation.report(us_china, start=date(2025, 5, 13), end=date(2025, 5, 13), target="JPN"))
+    assert "PARTIAL: the log says it records USA's measures on JPN only in part." in japan.text["coverage"]
