@@ -14,15 +14,14 @@ import hashlib
 import html
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from events import AnyEvent, Record, converter
+from events._codec import _replace_atomically  # the one home of all-or-nothing file writes (flushed, mode kept)
 
 from ._report_data import ReportData, describe, gather
 from ._safe import for_terminal
@@ -135,19 +134,6 @@ def _page(data: ReportData, spec: dict[str, Any], bundle: str) -> str:
 """
 
 
-def _write(path: str | os.PathLike[str], text: str) -> None:
-    """Write all of ``text`` or nothing: a temporary file beside ``path``, then renamed over it."""
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def report(
     log: Iterable[Record],
     *,
@@ -209,5 +195,5 @@ def report(
     bundle = vl_convert.javascript_bundle(None, vl_version=version)  # type: ignore[arg-type]
     page = _page(data, chart_spec(data), bundle)
     if path is not None:
-        _write(path, page)
+        _replace_atomically(path, page.encode("utf-8"))
     return page

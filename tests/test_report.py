@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -197,6 +198,9 @@ def test_cli_writes_the_report(tmp_path, capsys):
     assert f"{path}: USA on CHN, 2025-04-01 to 2025-06-30\n" == capsys.readouterr().out
     page = _Page(path.read_text(encoding="utf-8"))
     assert 91 == len(page.json("tariff-series"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert 0o666 & ~mask == path.stat().st_mode & 0o777  # a new file's usual permissions, not a temporary file's
     assert 0 == main(["report", str(SEED), "--imposer", "CHN", "--target", "USA", "-o", str(path)])
     rows = _Page(path.read_text(encoding="utf-8")).json("tariff-series")
     assert ("CHN", "USA", "2025-01-01", "2026-12-01") == (rows[0]["imposer"], rows[0]["target"], rows[0]["date"],
