@@ -22,6 +22,7 @@ from ._errors import (
 )
 from ._explain import Explanation, Reason, explain
 from ._fold import apply, find_problems, replay
+from ._report import report
 from ._rows import (
     AccordRow,
     LicenceRow,
@@ -103,6 +104,7 @@ __all__ = [
     "find_problems",
     "licence_rows",
     "replay",
+    "report",
     "talks_rows",
     "tariff_series",
     "tariff_table",

@@ -173,6 +173,20 @@ def _parser() -> argparse.ArgumentParser:
     _rate_terms(chart)
     _known_at(chart)
     chart.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
+    page = _command(commands, "report", "write a self-contained interactive HTML report of a pair over a range",
+                    "Write one HTML file that opens offline: the daily duty of --imposer on --target stacked by "
+                    "layer, accord windows, talks, leaders' contacts, rulings, instruments, the projected days, "
+                    "every event shown with its source, and what the figures cover. Without --from and --to: "
+                    "from the log's first effective day to its last (or its horizon, if later). Needs the "
+                    "'report' extra (altair, vl-convert-python).")
+    page.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
+    page.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
+    page.add_argument("--imposer", type=_party, default="USA", metavar="ISO3", help="default: USA")
+    page.add_argument("--target", type=_party, default="CHN", metavar="ISO3", help="default: CHN")
+    page.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190")
+    _rate_terms(page)
+    _known_at(page)
+    page.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
     add_log_commands(commands)
     return parser
 
@@ -318,6 +332,29 @@ def _plot(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     return f"{args.output}: {args.imposer} on {args.target}, {args.start} to {args.end}\n"
 
 
+def _report(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
+    known = [event for event in log if not isinstance(event, events.OpaqueRecord)]
+    if not known and (args.start is None or args.end is None):
+        raise _Usage("the log has no event to take a range from: give --from and --to")
+    start = args.start or min(event.effective for event in known)
+    end = args.end or max(max(event.effective, event.recorded.date()) for event in known)  # the horizon or later
+    if end < start:
+        raise _Usage(f"--to ({end}) is before --from ({start})")
+    try:
+        from ._report import report
+        report(log, start=start, end=end, imposer=args.imposer, target=args.target, product=args.product,
+               base=args.base, quota=args.quota, known_at=args.known_at, path=args.output)
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] not in ("altair", "vl_convert"):
+            raise
+        say(f"negotiation: error: {exc}")
+        raise SystemExit(EXIT_INVALID) from None
+    except OSError as exc:
+        say(f"negotiation: error: cannot write {args.output}: {exc.strerror or exc}")
+        raise SystemExit(EXIT_INVALID) from None
+    return f"{args.output}: {args.imposer} on {args.target}, {start} to {end}\n"
+
+
 def _as_options(exc: QueryError) -> str:
     """A query error in the command line's words: a missing base or quota choice names the option to give."""
     if exc.argument == "base" and exc.value is None:
@@ -372,7 +409,8 @@ def _opaque_conflicts(path: str, found: events.LogCheck) -> list[str]:
     return problems
 
 
-_COMMANDS = {"replay": _replay, "timeline": _timeline, "diff": _diff, "explain": _explain, "plot": _plot}
+_COMMANDS = {"replay": _replay, "timeline": _timeline, "diff": _diff, "explain": _explain, "plot": _plot,
+             "report": _report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

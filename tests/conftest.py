@@ -49,3 +49,32 @@ def us_china() -> tuple[events.AnyEvent, ...]:
 def london() -> tuple[events.AnyEvent, ...]:
     """The seed log of the London-talks article."""
     return events.read_jsonl(SEEDS / "london-talks-2025.jsonl")
+
+
+HOSTILE = '</script><script>alert("x")</script><img src=x onerror=alert(1)>\u202e0 %'
+"""Text a crafted log may hold: markup that would run a script, and a bidirectional override."""
+
+
+@pytest.fixture(scope="session")
+def hostile_log() -> tuple[events.AnyEvent, ...]:
+    """A small USA-CHN log whose venue, summary, titles and source carry :data:`HOSTILE` text, whose measure is
+    markup too (an identifier: no spaces), and whose source address is ``javascript:``."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    at = datetime(2025, 5, 1, tzinfo=UTC)
+    source = events.Source(publisher=HOSTILE, title=HOSTILE, url="javascript:alert(2)")
+    return (
+        events.TariffChanged(event_id="crafted-layer", effective=date(2025, 5, 2), recorded=at, imposer="USA",
+                             target="CHN", measure='</script><script>alert("m")</script><img/src=x/onerror=alert(1)>',
+                             rate=Decimal(30), source=source),
+        events.TalksHeld(event_id="crafted-talks", effective=date(2025, 5, 3), recorded=at, talks_id="t",
+                         venue=HOSTILE, parties=("USA", "CHN"), starts=date(2025, 5, 3), ends=date(2025, 5, 3),
+                         outcome=HOSTILE, source=source),
+        events.LeadersSpoke(event_id="crafted-call", effective=date(2025, 5, 4), recorded=at, parties=("USA", "CHN"),
+                            leaders=(HOSTILE,), mode=events.ContactMode.CALL, summary=HOSTILE,
+                            source=events.Source(publisher="Desk", title="Call", url="https://example.org/call")),
+        events.AccordReached(event_id="crafted-accord", effective=date(2025, 5, 4), recorded=at, accord_id="a",
+                             title=HOSTILE, parties=("USA", "CHN"), window_start=date(2025, 5, 5), window_days=3,
+                             source=source),
+    )

@@ -175,6 +175,7 @@ def _commands(crafted: Path, good: Path, out: Path) -> list[list[str]]:
         ["explain", log, "--as-of", "2025-06-09", "--imposer", "USA", "--target", "CHN"],
         ["plot", log, "--from", "2025-06-01", "--to", "2025-06-10", "--imposer", "USA", "--target", "CHN",
          "-o", str(out / "plot.png")],
+        ["report", log, "--from", "2025-06-01", "--to", "2025-06-10", "-o", str(out / "report.html")],
         ["verify", log],
         ["upgrade", log],
         ["repair", log],
