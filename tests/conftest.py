@@ -147,12 +147,21 @@ def postgres_server():
     server.stop()
 
 
-@pytest.fixture
-def postgres_url(postgres_server) -> str:
-    """A PostgreSQL location whose tables live in a new, empty schema of their own (no stream named)."""
+@pytest.fixture(scope="session")
+def new_postgres(postgres_server):
+    """Make a PostgreSQL location whose tables live in a new, empty schema of their own (no stream named)."""
     import psycopg
 
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as db:
-        db.execute(f"CREATE SCHEMA {schema}")
-    return f"{postgres_server}&options=-csearch_path%3D{schema}"
+    def make() -> str:
+        schema = f"test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_server, autocommit=True) as db:
+            db.execute(f"CREATE SCHEMA {schema}")
+        return f"{postgres_server}&options=-csearch_path%3D{schema}"
+
+    return make
+
+
+@pytest.fixture
+def postgres_url(new_postgres) -> str:
+    """A PostgreSQL location of its own, empty (no stream named)."""
+    return new_postgres()
