@@ -25,6 +25,7 @@ import events
 
 from ._canonical import canonical_json
 from ._cli_logs import LOG_COMMANDS, add_log_commands
+from ._cli_stores import STORE_COMMANDS, add_store_commands
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
 from ._explain import explain
 from ._fold import find_problems, replay
@@ -180,6 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     _known_at(chart)
     chart.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
     add_log_commands(commands)
+    add_store_commands(commands, _date)
     return parser
 
 
@@ -401,6 +403,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command in LOG_COMMANDS:
             return LOG_COMMANDS[args.command](args)
+        if args.command in STORE_COMMANDS:
+            return STORE_COMMANDS[args.command](args)
         found = events.check_log(args.log, keep_unknown=args.keep_unknown, stream=args.stream)
     except OSError as exc:
         say(f"negotiation: error: cannot use {exc.filename or events.redact_location(args.log)}: {exc.strerror or exc}")
