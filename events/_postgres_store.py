@@ -116,6 +116,9 @@ _POLL = 5.0
 _RECONNECT_FOR = 60.0
 """Seconds a follower keeps trying to reconnect before it gives up."""
 
+_WAIT = 60.0
+"""Seconds an append waits for the write lock that another append holds."""
+
 _LOCK_KEY = 0x4E454753
 """The advisory lock that serialises creating the table."""
 
@@ -507,8 +510,9 @@ class PostgresStore:
             StoreError: no stream is named; ``expected_version`` is not
                 ``None`` or an integer from 0; a line would exceed
                 ``MAX_LINE_BYTES`` (so that the stream converts to JSON
-                Lines); the last stored hash is not a chain hash; the
-                database fails. Nothing is written in each case.
+                Lines); the last stored hash is not a chain hash; another
+                append held the write lock for 60 s; the database fails.
+                Nothing is written in each case.
         """
         check_expected(self._location, expected_version)
         name = self._given(stream)
@@ -518,6 +522,7 @@ class PostgresStore:
         records = [to_record(item) for item in items]
         try:
             with self._db.transaction():
+                self._db.execute(f"SET LOCAL lock_timeout = '{_WAIT:.0f}s'")
                 self._db.execute(f"LOCK TABLE {_TABLE} IN EXCLUSIVE MODE")
                 return self._append_locked(name, items, records, expected_version)
         except self._psycopg.Error as exc:

@@ -85,7 +85,8 @@ def _follow(args: argparse.Namespace) -> int:
         states: dict[str, NegotiationState] = {}
         try:
             for committed in store.follow(stream=args.stream, idle=args.idle):
-                before = states.get(committed.stream) or replay((), as_of=day)
+                held = states.get(committed.stream)
+                before = replay((), as_of=day) if held is None else held
                 after, problem = _folded(before, committed.record)
                 states[committed.stream] = after
                 if (committed.position if every else committed.version) <= start:
