@@ -1,7 +1,8 @@
 """The ``negotiation`` subcommands that look after log files (verify, upgrade, convert, repair) and ``schema``.
 
 Each log command takes a JSON Lines (``.jsonl``) or SQLite (``.sqlite``,
-``.sqlite3``, ``.db``) log, by its file name; ``schema`` takes no log. Each
+``.sqlite3``, ``.db``) log, by its file name, or a PostgreSQL URL (the store
+registry in ``events`` tells them apart); ``schema`` takes no log. Each
 returns an exit code: 0 success, 1 a bad or broken log (nothing changed).
 """
 
@@ -44,10 +45,11 @@ def add_log_commands(commands: Any) -> None:
     _follow_symlinks(upgrade)
 
     convert = commands.add_parser(
-        "convert", help="copy a log into a new file of the other format",
-        description="Copy every record of SOURCE into TARGET, a new file; each format follows its file "
-                    "name (.jsonl, or .sqlite/.sqlite3/.db). TARGET is never overwritten, also if it "
-                    "appears while SOURCE is read, and never followed if it is a symbolic link.")
+        "convert", help="copy a log into a new file of another format, or a new PostgreSQL stream",
+        description="Copy every record of SOURCE into TARGET, a new file or PostgreSQL stream; each format "
+                    "follows its location (.jsonl, .sqlite/.sqlite3/.db, or postgresql://...#stream). TARGET is "
+                    "never overwritten, also if it appears while SOURCE is read, and never followed if it is a "
+                    "symbolic link; a PostgreSQL stream (#NAME, else SOURCE's) must hold nothing.")
     convert.add_argument("log", metavar="SOURCE", help="the log to read (a file, or a postgresql:// URL)")
     convert.add_argument("target", metavar="TARGET", help="the new log to write: a file, or a postgresql:// URL "
                          "whose stream (#NAME, else SOURCE's) holds nothing")
