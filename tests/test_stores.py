@@ -15,6 +15,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import attrs
@@ -436,3 +438,32 @@ def test_version_counts_other_writers(store_path, london):
     first.append(london[:4])
     assert second.version == 4
     assert second.append(london[4:6], expected_version=second.version) == 6
+
+
+def test_follow_yields_each_new_record_once(store_path, london):
+    """Every store follows: the records after ``after``, then each as it is appended, until ``idle`` seconds pass."""
+    store = _open(store_path)
+    store.append(london[:2])
+    seen: list[events.Committed] = []
+    follower = threading.Thread(target=lambda: seen.extend(_open(store_path).follow(after=1, idle=2.0)))
+    follower.start()
+    for start in (2, 4, 6):
+        time.sleep(0.3)
+        store.append(london[start:start + 2])
+    follower.join(timeout=60)
+    assert [c.version for c in seen] == [2, 3, 4, 5, 6, 7, 8] and tuple(c.record for c in seen) == london[1:8]
+    assert {c.stream for c in seen} == {"log"}
+
+
+def test_a_file_holds_one_stream_named_by_the_file(tmp_path, london):
+    for name in STORES.values():
+        store = events.open_store(tmp_path / name)
+        store.append(london[:3], stream="log")
+        assert (store.stream, store.streams()) == ("log", {"log": 3})
+        with pytest.raises(events.StoreError, match="a log file holds one stream, 'log', not 'us-eu'"):
+            store.append(london[3:4], stream="us-eu")
+        with pytest.raises(events.StoreError, match="not 'us-eu'"):
+            events.read_log(tmp_path / name, stream="us-eu")
+        run = subprocess.run([sys.executable, "-m", "negotiation", "streams", str(tmp_path / name)],
+                             capture_output=True, text=True, check=False)
+        assert (run.returncode, run.stdout) == (0, "log  3 records\n")
