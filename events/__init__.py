@@ -4,7 +4,7 @@ Import what you need from here; the ``_private`` modules may change::
 
     import events
     log = events.read_jsonl("seeds/us-china.jsonl")
-    store = events.open_store("my-log.sqlite")    # or my-log.jsonl
+    store = events.open_store("my-log.sqlite")    # or my-log.jsonl, or postgresql://host/db#us-china
     store.append(log, expected_version=store.version)
 
 This package imports nothing of ``negotiation``: a tool that only writes logs
@@ -41,11 +41,13 @@ from ._iso import parse_date, parse_instant
 from ._jsonl_store import JsonlStore
 from ._maintenance import Repair, convert, repair, upgrade
 from ._opaque import OpaqueRecord
+from ._postgres_store import PostgresStore, redact_location
 from ._references import Reference, defined_ids, referenced_ids
 from ._revisions import EVENT_TYPES, AnyEvent, EventCorrected, EventRetracted
 from ._schema import json_schema
 from ._sqlite_store import SqliteStore
-from ._store import EventStore, check_log, is_sqlite, open_store, read_log, verify_log
+from ._store import EventStore, StoreKind, check_log, open_store, read_log, store_kind, verify_log
+from ._store_base import Committed
 from ._upcasting import UnknownRecordError
 from ._validators import (
     EARLIEST,
@@ -115,6 +117,7 @@ __all__ = [
     "ChainWarning",
     "Combination",
     "Commitment",
+    "Committed",
     "ConcurrencyError",
     "ContactMode",
     "ControlAction",
@@ -148,6 +151,7 @@ __all__ = [
     "LogReviewed",
     "MAX_LINE_BYTES",
     "OpaqueRecord",
+    "PostgresStore",
     "QuotaPeriod",
     "QuotaSet",
     "Record",
@@ -159,6 +163,7 @@ __all__ = [
     "SqliteStore",
     "StatementIssued",
     "StoreError",
+    "StoreKind",
     "Suspension",
     "TalksHeld",
     "TalksScheduled",
@@ -179,7 +184,6 @@ __all__ = [
     "from_dict",
     "is_hs_code",
     "is_party_code",
-    "is_sqlite",
     "json_schema",
     "loads_jsonl",
     "measure_covers",
@@ -190,8 +194,10 @@ __all__ = [
     "parse_instant",
     "read_jsonl",
     "read_log",
+    "redact_location",
     "referenced_ids",
     "repair",
+    "store_kind",
     "to_dict",
     "to_record",
     "upgrade",

@@ -3,32 +3,51 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
+import errno
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, ClassVar, Self
 
-from ._chain import GENESIS, HASH_FIELD
-from ._codec import LineReader, Record, encode_lines, open_log, refuse_special, scan_lines, to_record
+from ._chain import GENESIS, HASH_FIELD, Verification, verify_records
+from ._codec import (
+    LineReader,
+    LogCheck,
+    Record,
+    check_jsonl,
+    dumps_jsonl,
+    encode_lines,
+    open_log,
+    parse_line,
+    read_jsonl,
+    refuse_special,
+    scan_lines,
+    to_record,
+    write_jsonl,
+)
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
+from ._files import log_file, publish, still_there, umask
 from ._opaque import OpaqueRecord
 from ._references import Reference, defined_ids, refuse_unresolved
-from ._vocabulary import Event
+from ._store_base import (
+    Committed,
+    check_after,
+    check_expected,
+    checked_items,
+    content_key,
+    file_stream,
+    poll,
+    single_stream,
+)
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: one writer at a time is the caller's duty
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JsonlStore", "check_after", "check_expected", "checked_items", "content_key", "locked"]
+__all__ = ["JsonlStore", "locked"]
 
-
-def content_key(record: dict[str, object]) -> bytes:
-    """A digest of a record's content (without chain fields), to tell same-id records apart."""
-    body = json.dumps({k: v for k, v in record.items() if k != HASH_FIELD}, sort_keys=True, ensure_ascii=True)
-    return hashlib.blake2b(body.encode("ascii"), digest_size=16).digest()
 
 
 class JsonlStore:
@@ -57,10 +76,18 @@ class JsonlStore:
     Several processes may append to one file: each append takes an
     exclusive ``flock`` and first reads what others appended.
 
+    The file holds one stream, named by the file without its extension
+    (``us-china`` for ``us-china.jsonl``); see :class:`events.EventStore`.
+
     Args:
         path: The file; created on the first append if missing.
         keep_unknown: Read records of unknown types or future versions as
             :class:`OpaqueRecord` instead of refusing the file.
+        create: If false, the store is opened to read: the file is not read
+            until asked (:meth:`load`, :meth:`check` and :meth:`verify` read
+            it as a stream, and also take a pipe such as ``/dev/stdin``).
+        strict: Unused: a file has no safeguards besides its chain (for
+            :class:`events.EventStore`'s sake).
 
     Raises:
         DecodeError: a line of the file does not decode (a
@@ -71,8 +98,19 @@ class JsonlStore:
         OSError: the file cannot be read.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, keep_unknown: bool = False) -> None:
+    name: ClassVar[str] = "JSON Lines"
+    """The kind of store, in words."""
+    unit: ClassVar[str] = "line"
+    """What the numbers in its errors and verifications count."""
+    suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
+    """File name endings of a new JSON Lines log (readers take any name no other store claims)."""
+    repairable: ClassVar[bool] = True
+    """A write cut short can leave a torn line at the end, which :func:`events.repair` removes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, keep_unknown: bool = False, create: bool = True,
+                 strict: bool = True) -> None:
         self._path = os.fspath(path)
+        self._stream = file_stream(self._path)
         self._keep_unknown = keep_unknown
         self._ids: dict[str, tuple[int, bytes]] = {}
         self._defined: set[Reference] = set()  # what the stored events define, for appends' references
@@ -83,14 +121,33 @@ class JsonlStore:
         self._chained: bool | None = None
         self._ends_with_newline = True
         self._identity: tuple[int, int] | None = None
-        if Path(self._path).exists():
+        if create and Path(self._path).exists():
             with open_log(self._path, pipes=False) as stream, locked(stream.fileno(), shared=True):
                 self._catch_up(stream)
+
+    @staticmethod
+    def matches(location: str) -> bool:
+        """Whether ``location`` names a JSON Lines log by its ending (.jsonl, .ndjson)."""
+        return Path(location).suffix.lower() in JsonlStore.suffixes
 
     @property
     def path(self) -> str:
         """The file."""
         return self._path
+
+    @property
+    def location(self) -> str:
+        """The file, as named in messages."""
+        return self._path
+
+    @property
+    def stream(self) -> str:
+        """The file's one stream: its name without the extension."""
+        return self._stream
+
+    def streams(self) -> dict[str, int]:
+        """The file's one stream and its version: ``{"us-china": 78}``."""
+        return {self._stream: self.version}
 
     @property
     def version(self) -> int:
@@ -105,25 +162,27 @@ class JsonlStore:
                 self._catch_up(stream)
         return self._version
 
-    def read(self, *, after: int = 0) -> Iterator[Record]:
+    def read(self, *, after: int = 0, stream: str | None = None) -> Iterator[Record]:
         """Yield the stored records after the first ``after``, in the order they were appended.
 
         Raises:
             DecodeError: a line no longer decodes (the file was edited).
-            StoreError: ``after`` is negative.
+            StoreError: ``after`` is negative; ``stream`` is not the file's.
         """
         check_after(self._path, after)
+        single_stream(self._path, self._stream, stream)
         if not Path(self._path).exists():
             return
         items = []
-        with open_log(self._path, pipes=False) as stream, locked(stream.fileno(), shared=True):
-            for _, _, item in scan_lines(LineReader(stream), self._path, self._keep_unknown):
+        with open_log(self._path, pipes=False) as handle, locked(handle.fileno(), shared=True):
+            for _, _, item in scan_lines(LineReader(handle), self._path, self._keep_unknown):
                 if isinstance(item, DecodeError):
                     raise item
                 items.append(item)
         yield from items[after:]
 
-    def append(self, events: Iterable[Record], *, expected_version: int | None = None) -> int:
+    def append(self, events: Iterable[Record], *, expected_version: int | None = None,
+               stream: str | None = None) -> int:
         """Append events (and kept opaque records) at the end, durably, all or nothing.
 
         An event whose id is already stored with the same content is skipped
@@ -148,10 +207,12 @@ class JsonlStore:
             DecodeError: another writer left a line that does not decode; the
                 file is not a regular file.
             TypeError: an item is not an event or opaque record.
-            StoreError: ``expected_version`` is not ``None`` or an integer from 0.
+            StoreError: ``expected_version`` is not ``None`` or an integer from
+                0; ``stream`` is not the file's.
             OSError: the write failed; the file is cut back to where it was.
         """
         check_expected(self._path, expected_version)
+        single_stream(self._path, self._stream, stream)
         items = checked_items(events)
         records = [to_record(item) for item in items]
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -162,8 +223,8 @@ class JsonlStore:
                 if not _same_file(fd, self._path):
                     raise StoreError(f"{self._path}: the file was replaced (upgraded?) while this append waited; "
                                      "nothing was written: open the store again")
-                with os.fdopen(os.dup(fd), "rb") as stream:
-                    self._catch_up(stream)
+                with os.fdopen(os.dup(fd), "rb") as handle:
+                    self._catch_up(handle)
                 if os.fstat(fd).st_size > self._size:  # an append interrupted by a crash: it never happened
                     os.ftruncate(fd, self._size)
                     os.fsync(fd)
@@ -190,6 +251,131 @@ class JsonlStore:
                 return self._version
         finally:
             os.close(fd)
+
+    def load(self, *, stream: str | None = None) -> tuple[Record, ...]:
+        """The whole log, read as :func:`events.read_jsonl` reads it (as a stream; a pipe too), chain checked.
+
+        Warns:
+            ChainWarning: the hash chain is broken at a record that decodes.
+
+        Raises:
+            As :func:`events.read_jsonl`; StoreError: ``stream`` is not the file's.
+        """
+        single_stream(self._path, self._stream, stream)
+        return read_jsonl(self._path, keep_unknown=self._keep_unknown)
+
+    def check(self, *, stream: str | None = None) -> LogCheck:
+        """Decode every line that can be, collecting an error for each other one (see :func:`events.check_jsonl`)."""
+        single_stream(self._path, self._stream, stream)
+        return check_jsonl(self._path, keep_unknown=self._keep_unknown)
+
+    def verify(self, *, head: str | None = None, stream: str | None = None) -> Verification:
+        """Check the hash chain without decoding events (see :func:`events.verify_log`); a bad line breaks it."""
+        single_stream(self._path, self._stream, stream)
+        return verify_records(self._path, _parsed_lines(self._path), head=head)
+
+    def raw(self, *, stream: str | None = None) -> Iterator[tuple[int, Any]]:
+        """Each line's number and parsed JSON (chain field included; ``None`` for a bad line), as a stream."""
+        single_stream(self._path, self._stream, stream)
+        return _parsed_lines(self._path)
+
+    def follow(self, *, after: int = 0, stream: str | None = None, idle: float | None = None) -> Iterator[Committed]:
+        """Yield each record after the first ``after`` as it is appended, looking for new ones five times a second.
+
+        Stops after ``idle`` seconds with nothing new (``None``: never).
+
+        Raises:
+            StoreError: ``after`` is negative; ``stream`` is not the file's.
+            DecodeError: a line does not decode.
+        """
+        check_after(self._path, after)
+        single_stream(self._path, self._stream, stream)
+        return poll(lambda done: self.read(after=done), self._stream, after, idle)
+
+    def close(self) -> None:
+        """Nothing to release: each operation opens and closes the file."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @staticmethod
+    def log_file(location: str, follow_symlinks: bool) -> str:
+        """The regular file maintenance works on (see :func:`events._files.log_file`)."""
+        return log_file(location, follow_symlinks)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def hold(path: str, *, writable: bool = False) -> Iterator[int | None]:
+        """Hold off every appender while a whole-log operation runs; yield the locked file.
+
+        The log is opened without following a symbolic link, refused unless
+        it is a regular file, and locked as appends lock it (``flock``); if
+        it was replaced while the lock was awaited, the new file is locked
+        instead.
+        """
+        flags = (os.O_RDWR if writable else os.O_RDONLY) | getattr(os, "O_NOFOLLOW", 0) | \
+            getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        while True:
+            try:
+                fd = os.open(path, flags)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise StoreError(f"{path}: became a symbolic link; nothing was changed") from exc
+                raise
+            try:
+                refuse_special(fd, path)
+                with locked(fd):
+                    try:
+                        still_there(path, fd)
+                    except StoreError:
+                        continue  # replaced (upgraded) while we waited: lock the new file
+                    yield fd
+                    return
+            finally:
+                os.close(fd)
+
+    @staticmethod
+    def refuse_target(location: str, *, stream: str | None = None) -> None:
+        """Refuse to make a new log where a file (or a link, even a dangling one) is, or in a missing folder.
+
+        Raises:
+            FileExistsError: ``location`` exists.
+            FileNotFoundError: its folder does not exist.
+        """
+        if os.path.lexists(location):
+            raise FileExistsError(errno.EEXIST, "the target exists; it is never overwritten", location)
+        folder = Path(location).resolve().parent
+        if not folder.is_dir():
+            raise FileNotFoundError(2, "No such folder", str(folder))
+
+    @staticmethod
+    def write_log(path: str, records: tuple[Record, ...], *, exclusive: bool, stream: str | None = None) -> int:
+        """Write ``records`` as a new chained log and put it at ``path``; return its record count.
+
+        Written beside ``path`` first. Without ``exclusive`` it is renamed
+        over ``path`` (which replaces the name, never following a link);
+        with it, it is published only if nothing is at ``path`` (see
+        :func:`events._files.publish`). ``stream`` is the file's anyway.
+        """
+        if not exclusive:
+            write_jsonl(path, records)
+            return len(records)
+        target = Path(path)
+        data = dumps_jsonl(records).encode("utf-8")
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            os.fchmod(handle, 0o666 & ~umask())
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            publish(temp, target)
+        finally:
+            os.unlink(temp)
+        return len(records)
 
     def _fresh(self, records: list[dict[str, object]]) -> list[dict[str, object]]:
         """The records not stored yet; raises DuplicateEventError for a changed one."""
@@ -257,24 +443,7 @@ def _where(line: int) -> str:
     return f"line {line}" if line else "earlier in this append"
 
 
-def check_after(path: str, after: object) -> None:
-    """Refuse a ``read(after=)`` position that is not an integer from 0."""
-    if type(after) is not int or after < 0:
-        raise StoreError(f"{path}: after must be a non-negative integer, got {after!r}")
 
-
-def check_expected(path: str, expected_version: object) -> None:
-    """Refuse an ``expected_version`` that is not ``None`` or an integer from 0."""
-    if expected_version is not None and (type(expected_version) is not int or expected_version < 0):
-        raise StoreError(f"{path}: expected_version must be None or an integer from 0, got {expected_version!r}")
-
-
-def checked_items(items: Iterable[Record]) -> list[Record]:
-    checked = list(items)
-    for item in checked:
-        if not isinstance(item, (Event, OpaqueRecord)):
-            raise TypeError(f"expected events, got {item!r}")
-    return checked
 
 
 @contextlib.contextmanager
@@ -327,3 +496,16 @@ def _write_at(fd: int, data: bytes, offset: int) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _parsed_lines(path: str) -> Iterator[tuple[int, object]]:
+    """Each line's number and parsed JSON (``None`` if it is not JSON or too long), read as a stream.
+
+    An interrupted append at the end is left out, as readers leave it out.
+    """
+    with open_log(path) as stream:
+        for line in LineReader(stream):
+            try:
+                yield line.number, None if line.text is None else parse_line(line.text, path, line.number)
+            except DecodeError:
+                yield line.number, None

@@ -9,18 +9,21 @@ Anything else is refused, untouched, with a :class:`StoreError`.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import random
+import shutil
 import sqlite3
 import stat
+import tempfile
 import time
 import weakref
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import attrs
 
@@ -32,17 +35,18 @@ from ._chain import (
     record_hash,
     verify_records,
 )
-from ._codec import Record, encode_line, from_dict, parse_line, to_record
+from ._codec import LogCheck, Record, encode_line, from_dict, parse_line, to_record, warn_broken_chain
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
+from ._files import log_file, publish
 from ._iso import parse_instant
-from ._jsonl_store import check_after, check_expected, checked_items
 from ._opaque import OpaqueRecord
 from ._references import Reference, defined_ids, refuse_unresolved
+from ._store_base import Committed, check_after, check_expected, checked_items, file_stream, poll, single_stream
 
 __all__ = ["APPLICATION_ID", "SQLITE_SUFFIXES", "SqliteStore", "busy_or_not_a_store", "verify_sqlite"]
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
-"""File name endings that mean a SQLite store; any other ending means JSON Lines."""
+"""File name endings that mean a SQLite store."""
 
 APPLICATION_ID = 0x4E454753
 """``PRAGMA application_id`` of an event store ("NEGS" in ASCII, 1313163091).
@@ -119,6 +123,9 @@ class SqliteStore:
             :class:`OpaqueRecord` instead of raising.
         create: Create the database if it does not exist; if false, open it
             read-only (reading never writes to a store).
+        strict: Refuse a store whose table is the library's but whose
+            triggers, index or id are not; false only to :meth:`verify` one
+            (which names that too).
 
     Raises:
         FileNotFoundError: the file is missing and ``create`` is false, or
@@ -132,8 +139,23 @@ class SqliteStore:
         OSError: the file's status cannot be read (e.g. permissions).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, keep_unknown: bool = False, create: bool = True) -> None:
-        self._setup(path, keep_unknown=keep_unknown, create=create, strict=True)
+    name: ClassVar[str] = "SQLite"
+    """The kind of store, in words."""
+    unit: ClassVar[str] = "record"
+    """What the numbers in its errors and verifications count: sequence numbers."""
+    suffixes: ClassVar[tuple[str, ...]] = SQLITE_SUFFIXES
+    """File name endings of a SQLite store."""
+    repairable: ClassVar[bool] = False
+    """Appends are transactions: nothing is ever torn."""
+
+    def __init__(self, path: str | os.PathLike[str], *, keep_unknown: bool = False, create: bool = True,
+                 strict: bool = True) -> None:
+        self._setup(path, keep_unknown=keep_unknown, create=create, strict=strict)
+
+    @staticmethod
+    def matches(location: str) -> bool:
+        """Whether ``location`` names a SQLite store by its ending (.sqlite, .sqlite3, .db)."""
+        return Path(location).suffix.lower() in SQLITE_SUFFIXES
 
     @classmethod
     def _for_verify(cls, path: str | os.PathLike[str]) -> SqliteStore:
@@ -144,6 +166,7 @@ class SqliteStore:
 
     def _setup(self, path: str | os.PathLike[str], *, keep_unknown: bool, create: bool, strict: bool) -> None:
         self._path = os.fspath(path)
+        self._stream = file_stream(self._path)
         self._keep_unknown = keep_unknown
         self._foreign: str | None = None
         # The file this store appends to: stat before sqlite opens it, so that a file replaced meanwhile
@@ -223,6 +246,20 @@ class SqliteStore:
         return self._path
 
     @property
+    def location(self) -> str:
+        """The database file, as named in messages."""
+        return self._path
+
+    @property
+    def stream(self) -> str:
+        """The file's one stream: its name without the extension."""
+        return self._stream
+
+    def streams(self) -> dict[str, int]:
+        """The file's one stream and its version: ``{"us-china": 78}``."""
+        return {self._stream: self.version}
+
+    @property
     def version(self) -> int:
         """How many records the store holds now (0 for an empty store).
 
@@ -245,7 +282,7 @@ class SqliteStore:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def raw(self, *, after: int = 0) -> Iterator[tuple[int, Any]]:
+    def raw(self, *, after: int = 0, stream: str | None = None) -> Iterator[tuple[int, Any]]:
         """Yield (sequence number, stored record as parsed JSON, chain field included) after ``after``.
 
         A record whose column is not JSON text (a BLOB, a number, NULL,
@@ -253,8 +290,10 @@ class SqliteStore:
         JSON object is ``None``.
 
         Raises:
-            StoreError: sqlite fails to read the store (e.g. a damaged file).
+            StoreError: sqlite fails to read the store (e.g. a damaged file);
+                ``stream`` is not the file's.
         """
+        single_stream(self._path, self._stream, stream)
         for seq, item, _ in self._rows(after=after):
             yield seq, None if isinstance(item, DecodeError) else item
 
@@ -277,21 +316,24 @@ class SqliteStore:
             except DecodeError as exc:
                 yield seq, exc.located(path=self._path, line=seq, unit="record")
 
-    def read(self, *, after: int = 0) -> Iterator[Record]:
+    def read(self, *, after: int = 0, stream: str | None = None) -> Iterator[Record]:
         """Yield the stored records after the first ``after``, in sequence order.
 
         Raises:
             DecodeError: a stored record does not decode (including a record
                 column that is not JSON text); names the record's sequence number.
-            StoreError: ``after`` is negative; sqlite fails to read the store.
+            StoreError: ``after`` is negative; sqlite fails to read the store;
+                ``stream`` is not the file's.
         """
         check_after(self._path, after)
+        single_stream(self._path, self._stream, stream)
         for _, item in self.scan(after=after):
             if isinstance(item, DecodeError):
                 raise item
             yield item
 
-    def append(self, events: Iterable[Record], *, expected_version: int | None = None) -> int:
+    def append(self, events: Iterable[Record], *, expected_version: int | None = None,
+               stream: str | None = None) -> int:
         """Append events (and kept opaque records) in one transaction, all or nothing.
 
         An event whose id is already stored with the same content is skipped
@@ -319,9 +361,11 @@ class SqliteStore:
                 event store (its schema, triggers or id changed); the last
                 stored record's hash column holds no chain hash; the store
                 holds fewer new records than were written (something
-                dropped them); sqlite fails. Nothing is written in each case.
+                dropped them); sqlite fails; ``stream`` is not the file's.
+                Nothing is written in each case.
         """
         check_expected(self._path, expected_version)
+        single_stream(self._path, self._stream, stream)
         items = checked_items(events)
         records = [to_record(item) for item in items]
         db = self._db
@@ -342,6 +386,116 @@ class SqliteStore:
                 db.execute("ROLLBACK")
             raise
         return version
+
+    def load(self, *, stream: str | None = None) -> tuple[Record, ...]:
+        """Every record, then the hash chain and query columns checked (see :func:`verify_sqlite`).
+
+        Warns:
+            ChainWarning: the chain is broken, or a query column disagrees with its record.
+
+        Raises:
+            DecodeError: at the first record that does not decode, naming it.
+            StoreError: sqlite fails to read the store; ``stream`` is not the file's.
+        """
+        found = tuple(self.read(stream=stream))
+        warn_broken_chain(verify_sqlite(self._path))
+        return found
+
+    def check(self, *, stream: str | None = None) -> LogCheck:
+        """Decode every record that can be, collecting an error for each other one; warn of a broken chain."""
+        single_stream(self._path, self._stream, stream)
+        checked = LogCheck.of(self.scan())
+        if not checked.errors:
+            warn_broken_chain(verify_sqlite(self._path))
+        return checked
+
+    def verify(self, *, head: str | None = None, stream: str | None = None) -> Verification:
+        """Check the hash chain and the query columns (see :func:`verify_sqlite`)."""
+        single_stream(self._path, self._stream, stream)
+        return verify_sqlite(self._path, head=head)
+
+    def follow(self, *, after: int = 0, stream: str | None = None, idle: float | None = None) -> Iterator[Committed]:
+        """Yield each record after the first ``after`` as it is committed, looking for new ones five times a second.
+
+        Stops after ``idle`` seconds with nothing new (``None``: never).
+
+        Raises:
+            StoreError: ``after`` is negative; ``stream`` is not the file's; sqlite fails.
+            DecodeError: a record does not decode.
+        """
+        check_after(self._path, after)
+        single_stream(self._path, self._stream, stream)
+        return poll(lambda done: self.read(after=done), self._stream, after, idle)
+
+    @staticmethod
+    def log_file(location: str, follow_symlinks: bool) -> str:
+        """The regular file maintenance works on (see :func:`events._files.log_file`)."""
+        return log_file(location, follow_symlinks)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def hold(path: str, *, writable: bool = False) -> Iterator[int | None]:
+        """Hold off every appender while a whole-log operation runs.
+
+        The store is first brought out of WAL mode, which fails while
+        another connection has it open, and then held with a write lock.
+        Yields ``None``: there is no file descriptor to hand over.
+        """
+        SqliteStore(path, create=False).close()  # refuses what is not an event store
+        db = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        try:
+            try:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                if db.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
+                    raise sqlite3.OperationalError("database is locked")
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise busy_or_not_a_store(path, exc) from exc
+            yield None
+        finally:
+            db.close()
+
+    @staticmethod
+    def refuse_target(location: str, *, stream: str | None = None) -> None:
+        """Refuse to make a new store where a file (or a link, even a dangling one) is, or in a missing folder.
+
+        Raises:
+            FileExistsError: ``location`` exists.
+            FileNotFoundError: its folder does not exist.
+        """
+        if os.path.lexists(location):
+            raise FileExistsError(errno.EEXIST, "the target exists; it is never overwritten", location)
+        folder = Path(location).resolve().parent
+        if not folder.is_dir():
+            raise FileNotFoundError(2, "No such folder", str(folder))
+
+    @staticmethod
+    def write_log(path: str, records: tuple[Record, ...], *, exclusive: bool, stream: str | None = None) -> int:
+        """Write ``records`` as a new store and put it at ``path``; return its record count.
+
+        The store is written in a private folder beside ``path``, in one
+        file (no write-ahead log), then renamed over ``path`` or, with
+        ``exclusive``, published only if nothing is at ``path`` (see
+        :func:`events._files.publish`). ``stream`` is the file's anyway.
+        """
+        target = Path(path)
+        folder = tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.")  # private (0700): nobody plants links in it
+        temp = os.path.join(folder, f"new{target.suffix}")
+        try:
+            with SqliteStore(temp) as store:
+                count = store.append(records)
+            db = sqlite3.connect(temp)
+            try:
+                db.execute("PRAGMA journal_mode = DELETE")  # one file, with no write-ahead log beside it
+            finally:
+                db.close()
+            if exclusive:
+                publish(temp, target)
+            else:
+                os.replace(temp, target)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return count
 
     def _append_in_transaction(self, items: list[Record], records: list[dict[str, Any]],
                                expected_version: int | None) -> int:

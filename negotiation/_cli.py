@@ -23,6 +23,7 @@ import events
 
 from ._canonical import canonical_json
 from ._cli_logs import LOG_COMMANDS, add_log_commands
+from ._cli_stores import STORE_COMMANDS, add_store_commands
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
 from ._explain import explain
 from ._fold import find_problems, replay
@@ -99,12 +100,20 @@ def _version() -> str:
 
 def _command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=description)
-    parser.add_argument("log", metavar="LOG", help="an event log: .jsonl, or .sqlite/.sqlite3/.db")
+    parser.add_argument("log", metavar="LOG", help="an event log: .jsonl, .sqlite/.sqlite3/.db, or a "
+                        "postgresql:// URL (postgresql://user@host/db#stream)")
+    _stream(parser)
     parser.add_argument("--keep-unknown", action="store_true",
                         help="skip records of unknown types or future versions, with a warning, instead of refusing")
     parser.add_argument("--strict", action="store_true",
                         help="refuse a log whose hash chain is broken (default: a warning on standard error)")
     return parser
+
+
+def _stream(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stream", metavar="NAME",
+                        help="the stream (negotiation) of the store to read, e.g. us-china (default: the "
+                             "location's: a file's one stream, or #NAME in a PostgreSQL URL)")
 
 
 def _known_at(parser: argparse.ArgumentParser) -> None:
@@ -114,7 +123,7 @@ def _known_at(parser: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="negotiation", description="Replay a negotiation event log (JSON Lines or SQLite) to a date."
+        prog="negotiation", description="Replay a negotiation event log (JSON Lines, SQLite or PostgreSQL) to a date."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -188,6 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     _known_at(page)
     page.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
     add_log_commands(commands)
+    add_store_commands(commands, _date)
     return parser
 
 
@@ -206,7 +216,7 @@ def _located(problem: NegotiationError, path: str, found: events.LogCheck) -> st
     corrections = [
         line for event, line in pairs if isinstance(event, events.EventCorrected) and event.corrects == event_id
     ]
-    unit = "record" if events.is_sqlite(path) else "line"
+    unit = events.store_kind(path).unit
     where = f"{path}, {unit} {lines[0]}" if lines else path
     if corrections and not isinstance(problem, ConflictingEventError):
         where += f" (its content as corrected on {unit} {corrections[-1]})"
@@ -369,13 +379,14 @@ class _Usage(Exception):
 
 
 def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
+    shown = events.redact_location(args.log)
     problems = [str(error) for error in found.errors]
-    problems += [_located(problem, args.log, found) for problem in find_problems(found.events)]
-    problems += _opaque_conflicts(args.log, found)
+    problems += [_located(problem, shown, found) for problem in find_problems(found.events)]
+    problems += _opaque_conflicts(shown, found)
     try:
-        chain = events.verify_log(args.log)
+        chain = events.verify_log(args.log, stream=args.stream)
     except (OSError, events.EventsError) as exc:
-        problems.append(f"{args.log}: the hash chain cannot be checked: {exc}")
+        problems.append(f"{shown}: the hash chain cannot be checked: {exc}")
     else:
         if chain.first_bad is not None:
             problems.append(f"{chain} (the hash chain; see `negotiation verify`)")
@@ -383,9 +394,9 @@ def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
         say(problem)
     count = len(found.events) + len(found.errors)
     if problems:
-        say(f"{args.log}: {len(problems)} problem(s) in {count} event line(s)")
+        say(f"{shown}: {len(problems)} problem(s) in {count} event line(s)")
         return EXIT_INVALID
-    say(f"{args.log}: {count} events, valid", err=False)
+    say(f"{shown}: {count} events, valid", err=False)
     return EXIT_OK
 
 
@@ -395,7 +406,7 @@ def _opaque_conflicts(path: str, found: events.LogCheck) -> list[str]:
     (Two events with one id are :func:`find_problems`' to report; stores
     refuse any two records with one id and different contents.)
     """
-    unit = "record" if events.is_sqlite(path) else "line"
+    unit = events.store_kind(path).unit
     first: dict[str, tuple[int, events.Record]] = {}
     problems = []
     for item, line in zip(found.events, found.lines, strict=True):
@@ -432,9 +443,11 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command in LOG_COMMANDS:
             return LOG_COMMANDS[args.command](args)
-        found = events.check_log(args.log, keep_unknown=args.keep_unknown)
+        if args.command in STORE_COMMANDS:
+            return STORE_COMMANDS[args.command](args)
+        found = events.check_log(args.log, keep_unknown=args.keep_unknown, stream=args.stream)
     except OSError as exc:
-        say(f"negotiation: error: cannot use {exc.filename or args.log}: {exc.strerror or exc}")
+        say(f"negotiation: error: cannot use {exc.filename or events.redact_location(args.log)}: {exc.strerror or exc}")
         return EXIT_INVALID
     except (events.EventsError, events.ChainWarning) as exc:
         say(f"negotiation: error: {exc}")
@@ -456,6 +469,6 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except _Usage as exc:
         parser.error(for_terminal(str(exc)))
     except NegotiationError as exc:
-        say(f"negotiation: error: {_located(exc, args.log, found)}")
+        say(f"negotiation: error: {_located(exc, events.redact_location(args.log), found)}")
         return EXIT_INVALID
     return EXIT_OK

@@ -13,7 +13,6 @@ left as it was, byte for byte.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -122,14 +121,10 @@ def _source(args: argparse.Namespace) -> events.Source | None:
         raise QueryError(f"--source-{exc.field}", exc.value, exc.expected) from None
 
 
-def _read(path: str, keep_unknown: bool) -> tuple[int, tuple[events.Record, ...]]:
-    """The store's version and records, read without writing (a SQLite store is opened read-only)."""
-    os.stat(path)  # a missing log is refused (an OSError), never created
-    if events.is_sqlite(path):
-        with events.SqliteStore(path, keep_unknown=keep_unknown, create=False) as store:
-            return store.version, tuple(store.read())
-    reader = events.JsonlStore(path, keep_unknown=keep_unknown)
-    return reader.version, tuple(reader.read())
+def _read(location: str, keep_unknown: bool) -> tuple[int, tuple[events.Record, ...]]:
+    """The store's version and records, read without writing (a missing log is refused, never created)."""
+    with events.open_store(location, keep_unknown=keep_unknown, create=False) as store:
+        return store.version, tuple(store.read())
 
 
 _Build = Callable[[Sequence[events.Record], datetime, events.Source | None], Any]
@@ -170,12 +165,8 @@ def _append(args: argparse.Namespace, build: _Build) -> int:
     if added:
         say(f"{command}: error: nothing was written")
         return _EXIT_INVALID
-    store = events.open_store(args.log, keep_unknown=args.keep_unknown)
-    try:
+    with events.open_store(args.log, keep_unknown=args.keep_unknown) as store:
         count = store.append([new], expected_version=version)
-    finally:
-        if isinstance(store, events.SqliteStore):
-            store.close()
     named = next(r for r in records if r.event_id == args.event_id and not isinstance(r, events.OpaqueRecord))
     assert not isinstance(named, events.OpaqueRecord)  # refused by correction() and retraction()
     if isinstance(new, events.EventCorrected):

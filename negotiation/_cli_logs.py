@@ -1,7 +1,8 @@
 """The ``negotiation`` subcommands that look after log files (verify, upgrade, convert, repair) and ``schema``.
 
 Each log command takes a JSON Lines (``.jsonl``) or SQLite (``.sqlite``,
-``.sqlite3``, ``.db``) log, by its file name; ``schema`` takes no log. Each
+``.sqlite3``, ``.db``) log, by its file name, or a PostgreSQL URL (the store
+registry in ``events`` tells them apart); ``schema`` takes no log. Each
 returns an exit code: 0 success, 1 a bad or broken log (nothing changed).
 """
 
@@ -31,7 +32,8 @@ def add_log_commands(commands: Any) -> None:
         description="Check the hash chain of a log: report the first edited, removed, inserted or moved "
                     "record by its line (or record number), or that the log is unchained. Exit 0 only "
                     "when the chain is intact.")
-    verify.add_argument("log", metavar="LOG", help="a .jsonl or .sqlite event log")
+    verify.add_argument("log", metavar="LOG", help="a .jsonl or .sqlite event log, or a postgresql:// URL")
+    _stream(verify, "the stream to check")
     verify.add_argument("--head", metavar="HASH", type=_head, help="a head hash kept from earlier; the chain must contain it")
 
     upgrade = commands.add_parser(
@@ -44,12 +46,15 @@ def add_log_commands(commands: Any) -> None:
     _follow_symlinks(upgrade)
 
     convert = commands.add_parser(
-        "convert", help="copy a log into a new file of the other format",
-        description="Copy every record of SOURCE into TARGET, a new file; each format follows its file "
-                    "name (.jsonl, or .sqlite/.sqlite3/.db). TARGET is never overwritten, also if it "
-                    "appears while SOURCE is read, and never followed if it is a symbolic link.")
-    convert.add_argument("log", metavar="SOURCE", help="the log to read")
-    convert.add_argument("target", metavar="TARGET", help="the new log to write")
+        "convert", help="copy a log into a new file of another format, or a new PostgreSQL stream",
+        description="Copy every record of SOURCE into TARGET, a new file or PostgreSQL stream; each format "
+                    "follows its location (.jsonl, .sqlite/.sqlite3/.db, or postgresql://...#stream). TARGET is "
+                    "never overwritten, also if it appears while SOURCE is read, and never followed if it is a "
+                    "symbolic link; a PostgreSQL stream (#NAME, else SOURCE's) must hold nothing.")
+    convert.add_argument("log", metavar="SOURCE", help="the log to read (a file, or a postgresql:// URL)")
+    convert.add_argument("target", metavar="TARGET", help="the new log to write: a file, or a postgresql:// URL "
+                         "whose stream (#NAME, else SOURCE's) holds nothing")
+    _stream(convert, "the stream of SOURCE to copy")
     _keep_unknown(convert)
     _follow_symlinks(convert)
 
@@ -60,7 +65,8 @@ def add_log_commands(commands: Any) -> None:
                     "An append is all or nothing, also if it is killed midway. Each event is checked first; "
                     "an id already in LOG with the same content is skipped, with different content "
                     "refused. The way to add facts to a chained log: an edited file breaks the chain.")
-    append.add_argument("log", metavar="LOG", help="the .jsonl or .sqlite log to add to")
+    append.add_argument("log", metavar="LOG", help="the .jsonl or .sqlite log, or postgresql:// URL, to add to")
+    _stream(append, "the stream of LOG to add to")
     append.add_argument("source", metavar="NEW", help="the events to add: a log file, or - for standard input")
     append.add_argument("--expected-version", type=int, metavar="N",
                         help="refuse (writing nothing) unless LOG holds exactly N records")
@@ -83,6 +89,11 @@ def add_log_commands(commands: Any) -> None:
     add_edit_commands(commands)
 
 
+def _stream(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--stream", metavar="NAME",
+                        help=f"{what} (default: the location's: a file's one stream, or #NAME in a PostgreSQL URL)")
+
+
 def _keep_unknown(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-unknown", action="store_true",
                         help="keep records of unknown types or future versions as they are, instead of refusing")
@@ -100,7 +111,7 @@ def _head(text: str) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    found = events.verify_log(args.log, head=args.head)
+    found = events.verify_log(args.log, head=args.head, stream=args.stream)
     if found.intact:
         say(err=False, text=found)
         return _EXIT_OK
@@ -111,9 +122,9 @@ def _verify(args: argparse.Namespace) -> int:
 def _upgrade(args: argparse.Namespace) -> int:
     backup = events.upgrade(args.log, keep_unknown=args.keep_unknown, follow_symlinks=args.follow_symlinks)
     if backup is None:
-        say(err=False, text=f"{args.log}: already at current versions with a hash chain; left as it was")
+        say(err=False, text=f"{events.redact_location(args.log)}: already at current versions with a hash chain; left as it was")
     else:
-        say(err=False, text=f"{args.log}: rewritten at current versions with a hash chain; the old log is kept as {backup}")
+        say(err=False, text=f"{events.redact_location(args.log)}: rewritten at current versions with a hash chain; the old log is kept as {backup}")
     return _EXIT_OK
 
 
@@ -127,19 +138,22 @@ def _append(args: argparse.Namespace) -> int:
         new = events.read_log("/dev/stdin", keep_unknown=args.keep_unknown)
     else:
         new = events.read_log(args.source, keep_unknown=args.keep_unknown)
-    store = events.open_store(args.log, keep_unknown=args.keep_unknown)
-    before = store.version if args.expected_version is None else args.expected_version
-    after = store.append(new, expected_version=args.expected_version)
+    with events.open_store(args.log, keep_unknown=args.keep_unknown) as store:
+        held = store.version if args.stream is None else store.streams().get(args.stream, 0)
+        before = held if args.expected_version is None else args.expected_version
+        after = store.append(new, expected_version=args.expected_version, stream=args.stream)
+        shown = store.location if args.stream is None else f"{store.location} (stream {args.stream})"
     skipped = len(new) - (after - before)
     note = f" ({skipped} already stored, skipped)" if skipped else ""
-    say(err=False, text=f"{args.log}: {after - before} record(s) appended{note}; it holds {after}")
+    say(err=False, text=f"{shown}: {after - before} record(s) appended{note}; it holds {after}")
     return _EXIT_OK
 
 
 def _convert(args: argparse.Namespace) -> int:
     count = events.convert(args.log, args.target, keep_unknown=args.keep_unknown,
-                           follow_symlinks=args.follow_symlinks)
-    say(err=False, text=f"{args.target}: {count} records copied from {args.log}")
+                           follow_symlinks=args.follow_symlinks, stream=args.stream)
+    say(err=False, text=f"{events.redact_location(args.target)}: {count} records copied from "
+                        f"{events.redact_location(args.log)}")
     return _EXIT_OK
 
 

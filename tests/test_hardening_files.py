@@ -142,8 +142,8 @@ def test_convert_never_overwrites_a_target_created_while_it_reads(tmp_path, monk
     target = tmp_path / name
     read_intact = events._maintenance._read_intact
 
-    def read_then_race(path, keep_unknown):
-        records = read_intact(path, keep_unknown)
+    def read_then_race(path, keep_unknown, stream=None):
+        records = read_intact(path, keep_unknown, stream)
         target.write_bytes(b"someone else's file")
         return records
 

@@ -15,6 +15,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import attrs
@@ -26,16 +28,29 @@ import events
 from events import strategies
 
 STORES = {"jsonl": "log.jsonl", "sqlite": "log.sqlite"}
+KINDS = [*sorted(STORES), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(params=sorted(STORES))
-def store_path(request, tmp_path) -> Path:
-    """A path for a new store of each kind."""
-    return tmp_path / STORES[request.param]
+def _location(kind: str, folder: Path, request) -> Path | str:
+    """Where a new store of ``kind`` goes: a file in ``folder``, or a stream of a fresh PostgreSQL schema."""
+    if kind == "postgres":
+        return request.getfixturevalue("new_postgres")() + "#log"
+    return folder / STORES[kind]
 
 
-def _open(path: Path) -> events.EventStore:
+@pytest.fixture(params=KINDS)
+def store_path(request, tmp_path) -> Path | str:
+    """The location of a new store of each kind (a PostgreSQL one as a stream of its own schema)."""
+    return _location(request.param, tmp_path, request)
+
+
+def _open(path: Path | str) -> events.EventStore:
     return events.open_store(path)
+
+
+def _contents(location: Path | str) -> object:
+    """What a store holds, byte for byte where it is a file."""
+    return location.read_bytes() if isinstance(location, Path) else list(events.open_store(location).raw())
 
 
 def test_every_store_is_an_event_store(store_path):
@@ -81,11 +96,11 @@ def test_same_event_again_is_skipped(store_path, london):
 def test_changed_event_under_a_stored_id_writes_nothing(store_path, london):
     store = _open(store_path)
     store.append(london[:3])
-    before = store_path.read_bytes()
+    before = _contents(store_path)
     changed = attrs.evolve(london[1], note="edited")
     with pytest.raises(events.DuplicateEventError, match=repr(london[1].event_id)):
         store.append([london[3], changed])
-    assert store_path.read_bytes() == before
+    assert _contents(store_path) == before
     assert tuple(_open(store_path).read()) == london[:3]
 
 
@@ -108,34 +123,35 @@ def test_negative_after_refused(store_path):
         list(_open(store_path).read(after=-1))
 
 
-def test_both_stores_chain_the_same_records_alike(tmp_path, us_china, seeds_dir):
-    """The chain is over record content: either store, any batches, and the seed file agree on the head."""
-    heads = []
-    for name in STORES.values():
-        store = events.open_store(tmp_path / name)
-        store.append(us_china[:20])
-        store.append(us_china[20:])
-        heads.append(events.verify_log(tmp_path / name).head)
-    assert heads[0] == heads[1] == events.verify_log(seeds_dir / "us-china.jsonl").head
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_store_chains_the_same_records_alike(tmp_path, us_china, seeds_dir, kind, request):
+    """The chain is over record content: every store, any batches, and the seed file agree on the head."""
+    location = _location(kind, tmp_path, request)
+    store = events.open_store(location)
+    store.append(us_china[:20])
+    store.append(us_china[20:])
+    assert events.verify_log(location).head == events.verify_log(seeds_dir / "us-china.jsonl").head
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=15)
 @given(log=strategies.logs(max_events=12), cuts=st.lists(st.integers(0, 12), max_size=3))
-def test_any_log_appended_in_batches_reads_back(tmp_path_factory, log, cuts):
+def test_any_log_appended_in_batches_reads_back(tmp_path_factory, log, cuts, kind, request):
     """Property: appending a log in any batches to any store reads back the same events, chained.
 
     The log is appended as it became known (by recorded instant, referents before what refers to them), since a
     store refuses an event naming an id that nothing stored or appended with it defines.
     """
     log = sorted(log, key=lambda e: (e.recorded, bool(events.referenced_ids(e)), e.event_id))
-    folder = tmp_path_factory.mktemp("batches")
+    location = _location(kind, tmp_path_factory.mktemp("batches"), request)
     bounds = [0, *sorted(min(cut, len(log)) for cut in cuts), len(log)]
-    for name in STORES.values():
-        store = events.open_store(folder / name)
-        for start, end in itertools.pairwise(bounds):
-            store.append(log[start:end], expected_version=store.version)
-        assert tuple(events.read_log(folder / name)) == tuple(log)
-        assert events.verify_log(folder / name).intact or not log
+    store = events.open_store(location)
+    for start, end in itertools.pairwise(bounds):
+        store.append(log[start:end], expected_version=store.version)
+    assert tuple(store.read()) == tuple(log)
+    if log:
+        assert tuple(events.read_log(location)) == tuple(log)
+        assert events.verify_log(location).intact
 
 
 # --- faults -----------------------------------------------------------------
@@ -200,11 +216,11 @@ def _append_in_process(path: str, prefix: str, count: int) -> None:
         store.append([attrs.evolve(template, event_id=f"{prefix}-{number}")])
 
 
-@pytest.mark.parametrize("name", sorted(STORES.values()))
-def test_concurrent_writers_lose_and_duplicate_nothing(tmp_path, name):
+@pytest.mark.parametrize("kind", KINDS)
+def test_concurrent_writers_lose_and_duplicate_nothing(tmp_path, kind, request):
     """Four processes append 25 events each to one store at once."""
-    path = str(tmp_path / name)
-    events.open_store(path)
+    path = str(_location(kind, tmp_path, request))
+    events.open_store(path).close()
     context = multiprocessing.get_context("fork")
     workers = [context.Process(target=_append_in_process, args=(path, f"w{n}", 25)) for n in range(4)]
     for worker in workers:
@@ -331,15 +347,19 @@ def test_reading_a_sqlite_log_never_creates_or_changes_it(tmp_path, london):
     assert not_sqlite.read_text() == "hello\n"
 
 
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 @settings(max_examples=15)
 @given(log=strategies.logs(max_events=10))
-def test_convert_is_lossless_both_ways(tmp_path_factory, log):
-    """Property: JSON Lines -> SQLite -> JSON Lines gives the same events and the same bytes."""
+def test_convert_is_lossless_both_ways(tmp_path_factory, log, kind, request):
+    """Property: JSON Lines -> SQLite or PostgreSQL -> JSON Lines gives the same events and the same bytes."""
     folder = tmp_path_factory.mktemp("convert")
     events.write_jsonl(folder / "a.jsonl", log)
-    assert events.convert(folder / "a.jsonl", folder / "b.sqlite") == len(log)
-    assert events.read_log(folder / "b.sqlite") == tuple(log)
-    events.convert(folder / "b.sqlite", folder / "c.jsonl")
+    middle = _location(kind, folder, request)
+    if not log and kind == "postgres":
+        return  # a stream exists by its records: an empty one is not kept (a file is)
+    assert events.convert(folder / "a.jsonl", middle) == len(log)
+    assert events.read_log(middle) == tuple(log)
+    events.convert(middle, folder / "c.jsonl")
     assert (folder / "c.jsonl").read_bytes() == (folder / "a.jsonl").read_bytes()
 
 
@@ -352,15 +372,17 @@ def test_convert_never_overwrites(tmp_path, seeds_dir):
     assert target.read_bytes() == b"precious"
 
 
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 @pytest.mark.parametrize("argv", [["replay", "--as-of", "2025-06-09"], ["validate"],
                                   ["timeline", "--from", "2025-05-10", "--to", "2025-05-15"],
                                   ["explain", "--as-of", "2025-06-09", "--imposer", "USA", "--target", "CHN"],
                                   ["diff", "2025-05-10", "2025-05-15"]])
-def test_every_command_reads_either_format_alike(tmp_path, seeds_dir, argv):
+def test_every_command_reads_every_store_alike(tmp_path, seeds_dir, argv, kind, request):
     source = seeds_dir / "us-china.jsonl"
-    events.convert(source, tmp_path / "log.sqlite")
+    copy = _location(kind, tmp_path, request)
+    events.convert(source, copy)
     outputs = []
-    for path in (source, tmp_path / "log.sqlite"):
+    for path in (source, copy):
         run = subprocess.run([sys.executable, "-m", "negotiation", argv[0], str(path), *argv[1:]],
                              capture_output=True, text=True, check=False)
         assert run.returncode == 0, run.stderr
@@ -416,3 +438,32 @@ def test_version_counts_other_writers(store_path, london):
     first.append(london[:4])
     assert second.version == 4
     assert second.append(london[4:6], expected_version=second.version) == 6
+
+
+def test_follow_yields_each_new_record_once(store_path, london):
+    """Every store follows: the records after ``after``, then each as it is appended, until ``idle`` seconds pass."""
+    store = _open(store_path)
+    store.append(london[:2])
+    seen: list[events.Committed] = []
+    follower = threading.Thread(target=lambda: seen.extend(_open(store_path).follow(after=1, idle=2.0)))
+    follower.start()
+    for start in (2, 4, 6):
+        time.sleep(0.3)
+        store.append(london[start:start + 2])
+    follower.join(timeout=60)
+    assert [c.version for c in seen] == [2, 3, 4, 5, 6, 7, 8] and tuple(c.record for c in seen) == london[1:8]
+    assert {c.stream for c in seen} == {"log"}
+
+
+def test_a_file_holds_one_stream_named_by_the_file(tmp_path, london):
+    for name in STORES.values():
+        store = events.open_store(tmp_path / name)
+        store.append(london[:3], stream="log")
+        assert (store.stream, store.streams()) == ("log", {"log": 3})
+        with pytest.raises(events.StoreError, match="a log file holds one stream, 'log', not 'us-eu'"):
+            store.append(london[3:4], stream="us-eu")
+        with pytest.raises(events.StoreError, match="not 'us-eu'"):
+            events.read_log(tmp_path / name, stream="us-eu")
+        run = subprocess.run([sys.executable, "-m", "negotiation", "streams", str(tmp_path / name)],
+                             capture_output=True, text=True, check=False)
+        assert (run.returncode, run.stdout) == (0, "log  3 records\n")
