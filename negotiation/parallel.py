@@ -30,7 +30,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 
 try:
@@ -57,30 +56,41 @@ __all__ = ["Sources", "replay", "tariff_frame", "tariff_series", "timeline"]
 Sources = str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | Mapping[str, str | os.PathLike[str]]
 """Where the streams are: one location, several, or stream names mapped to locations.
 
-A location is a log's path (``.jsonl``, ``.sqlite``, ``.db``); its stream
-name is the file's stem (``seeds/us-china.jsonl`` is ``us-china``). Pass a
-mapping to choose the names.
+A location is anything :func:`events.open_store` opens: a log file
+(``.jsonl``, ``.sqlite``, ``.db``), whose one stream is named by the file's
+stem (``seeds/us-china.jsonl`` is ``us-china``), or a PostgreSQL URL: with
+``#name``, that stream; without, every stream the store holds, each by its
+name. Pass a mapping to choose the names (one stream per location).
 """
 
 _T = TypeVar("_T")
 
 
-def _streams(sources: Sources) -> dict[str, str]:
-    """Stream name to location; two locations with one name are refused."""
+def _stream_names(location: str) -> list[tuple[str, str | None]]:
+    """The streams at one location: (name, stream to read, ``None`` for the location's own)."""
+    with events.open_store(location, create=False) as store:
+        if store.stream is not None:
+            return [(store.stream, None)]
+        return [(name, name) for name in store.streams()]
+
+
+def _streams(sources: Sources) -> dict[str, tuple[str, str | None]]:
+    """Stream name to (location, stream); two streams with one name are refused."""
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
+    named: dict[str, tuple[str, str | None]] = {}
     if isinstance(sources, Mapping):
-        named = {str(name): os.fspath(location) for name, location in sources.items()}
+        named.update((str(name), (os.fspath(location), None)) for name, location in sources.items())
     else:
-        named = {}
-        for location in sources:
-            path = os.fspath(location)
-            name = Path(path).stem
-            if name in named and named[name] != path:
-                raise QueryError("sources", [named[name], path], f"locations with distinct stream names; both are named {name!r}: pass a mapping of names to locations")
-            named[name] = path
+        for given in sources:
+            location = os.fspath(given)
+            for name, stream in _stream_names(location):
+                if name in named and named[name] != (location, stream):
+                    raise QueryError("sources", [named[name][0], location], f"locations with distinct stream names; "
+                                     f"both hold a stream named {name!r}: pass a mapping of names to locations")
+                named[name] = (location, stream)
     if not named:
-        raise QueryError("sources", sources, "at least one log location (no sources given)")
+        raise QueryError("sources", sources, "at least one stream (no sources given, or stores that hold none)")
     return named
 
 
@@ -111,31 +121,32 @@ def _run(
     named = _streams(sources)
     with _client(client, workers) as connected:
         futures = {
-            name: connected.submit(task, location, key=f"negotiation-{task.__name__}-{name}", pure=False, **options)
-            for name, location in named.items()
+            name: connected.submit(task, location, stream, key=f"negotiation-{task.__name__}-{name}", pure=False,
+                                   **options)
+            for name, (location, stream) in named.items()
         }
         results: dict[str, _T] = {}
         for name, future in futures.items():
             try:
                 results[name] = future.result()
             except Exception as exc:
-                exc.add_note(f"in stream {name!r} ({named[name]})")
+                exc.add_note(f"in stream {name!r} ({events.redact_location(named[name][0])})")
                 raise
         return results
 
 
-def _replay_task(location: str, *, as_of: date, known_at: datetime | None) -> NegotiationState:
-    return _replay(events.read_log(location), as_of=as_of, known_at=known_at)
+def _replay_task(location: str, stream: str | None, *, as_of: date, known_at: datetime | None) -> NegotiationState:
+    return _replay(events.read_log(location, stream=stream), as_of=as_of, known_at=known_at)
 
 
 def _timeline_task(
-    location: str, *, start: date, end: date, step: timedelta, known_at: datetime | None
+    location: str, stream: str | None, *, start: date, end: date, step: timedelta, known_at: datetime | None
 ) -> tuple[tuple[date, NegotiationState], ...]:
-    return tuple(_timeline(events.read_log(location), start, end, step=step, known_at=known_at))
+    return tuple(_timeline(events.read_log(location, stream=stream), start, end, step=step, known_at=known_at))
 
 
-def _series_task(location: str, *, start: date, end: date, **terms: Any) -> Rows[TariffRow]:
-    return _tariff_series(events.read_log(location), start, end, **terms)
+def _series_task(location: str, stream: str | None, *, start: date, end: date, **terms: Any) -> Rows[TariffRow]:
+    return _tariff_series(events.read_log(location, stream=stream), start, end, **terms)
 
 
 def replay(
@@ -156,7 +167,8 @@ def replay(
         workers: Worker processes of the local cluster (default: one per core).
 
     Raises:
-        QueryError: no sources, or two locations with the same stream name.
+        QueryError: no streams, or two locations with the same stream name.
+        StoreError, FileNotFoundError: a location is not a store (checked here, before any task runs).
         Whatever reading or replaying a stream raises (``FileNotFoundError``,
         ``events.DecodeError``, ``NegotiationError``, ...), with a note naming
         the stream and its location.

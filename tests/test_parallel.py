@@ -119,7 +119,23 @@ def test_a_missing_stream_names_itself(client, tmp_path):
 def test_two_sources_with_one_name_are_refused(tmp_path):
     other = tmp_path / "us-china.jsonl"
     shutil.copyfile(STREAMS["us-china"], other)
-    with pytest.raises(negotiation.QueryError, match="both are named 'us-china'"):
+    with pytest.raises(negotiation.QueryError, match="both hold a stream named 'us-china'"):
         parallel.replay([STREAMS["us-china"], other], as_of=date(2025, 6, 9), client="unused")
     with pytest.raises(negotiation.QueryError, match="no sources given"):
         parallel.replay([], as_of=date(2025, 6, 9), client="unused")
+
+
+@pytest.mark.postgres
+def test_a_store_without_a_stream_name_is_every_stream(client, postgres_url):
+    """A PostgreSQL URL with no #stream stands for each stream it holds, each replayed by its own task."""
+    store_url = postgres_url
+    with events.open_store(store_url) as store:
+        for name in ("us-china", "us-uk"):
+            store.append(events.read_log(STREAMS[name]), stream=name)
+    day = date(2025, 7, 1)
+    got = parallel.replay(store_url, as_of=day, client=client)
+    assert sorted(got) == ["us-china", "us-uk"]
+    for name in got:
+        assert got[name].digest == negotiation.replay(events.read_log(STREAMS[name]), as_of=day).digest
+    one = parallel.replay([store_url + "#us-uk", STREAMS["us-eu"]], as_of=day, client=client)
+    assert sorted(one) == ["us-eu", "us-uk"]
