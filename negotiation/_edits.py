@@ -184,6 +184,17 @@ def _check_recorded(recorded: datetime, now: datetime, earlier: Sequence[tuple[s
             raise QueryError("--recorded", instant(recorded), f"an instant no earlier than {what} ({instant(bound)})")
 
 
+def _check_in_force(name: str, recorded: datetime, standing: Sequence[EventCorrected]) -> None:
+    """Refuse a new correction that would not be the one in force: the fold takes a fact's latest correction by
+    (recorded, event id), so one recorded at the same instant as the latest must also sort after it by id."""
+    if standing and (recorded, name) <= (standing[-1].recorded, standing[-1].event_id):
+        latest = standing[-1]
+        raise QueryError("--recorded", instant(recorded),
+                         f"an instant later than its latest correction, {latest.event_id} ({instant(latest.recorded)}),"
+                         f" or an --id that sorts after {latest.event_id!r}: of corrections recorded at one instant"
+                         " the one with the greater id is in force")
+
+
 def correction(
     records: Sequence[Record], event_id: str, assignments: Sequence[tuple[str, str]], *, path: str,
     recorded: datetime, now: datetime, source: Source | None, note: str, correction_id: str | None,
@@ -205,7 +216,9 @@ def correction(
             content as it is.
         QueryError: a field or value refused (see :func:`edited`);
             ``recorded`` after ``now``, before the fact's content was
-            recorded or before its latest correction or retraction.
+            recorded or before its latest correction or retraction, or at
+            its latest correction's instant with an id that does not sort
+            after that correction's (it would not be in force).
     """
     index = _index(records)
     fact = _named(index, event_id, path)
@@ -234,6 +247,7 @@ def correction(
         raise InconsistentEventError(event_id, "--set", ", ".join(f"{p}={t}" for p, t in assignments),
                                      "values that change the fact (it already says that)")
     name = correction_id or f"{event_id}-corrected-{recorded.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    _check_in_force(name, recorded, standing)
     try:
         return EventCorrected(event_id=name, effective=recorded.astimezone(UTC).date(), recorded=recorded,
                               source=source if source is not None else content.source, note=note,

@@ -84,6 +84,25 @@ def test_a_correction_of_a_corrected_fact_starts_from_its_latest_version(capsys,
     _valid_and_chained(capsys, log)
 
 
+def test_a_correction_at_the_instant_of_the_latest_is_in_force_or_refused(capsys, log):
+    """Of two corrections recorded at one instant the fold takes the greater id: a new one that would sort first
+    (or take the same default id) is refused with the log unchanged; one that sorts after is in force."""
+    assert 0 == run(capsys, "correct", log, *_CORRECT)[0]
+    held = log.read_bytes()
+    for extra in ([], ["--id", "a-fix"]):
+        code, out, err = run(capsys, "correct", log, "us-ieepa-fentanyl-20", "--set", "rate=9", "--recorded",
+                             "2025-03-20T12:00Z", *extra)
+        assert (2, "", held) == (code, out, log.read_bytes()), err
+        assert f"expected an instant later than its latest correction, {FIX} (2025-03-20T12:00:00Z), or an --id " \
+               f"that sorts after '{FIX}'" in err
+    code, out, _ = run(capsys, "correct", log, "us-ieepa-fentanyl-20", "--set", "rate=9", "--recorded",
+                       "2025-03-20T12:00Z", "--id", "zz-fix")
+    assert (0, True) == (code, "us-ieepa-fentanyl-20 now says rate 9" in out)
+    state = negotiation.replay(events.read_log(log), as_of=date(2025, 3, 5))
+    assert (Decimal(9), "zz-fix") == (state.tariff_rate("USA", "CHN"), state.revisions["us-ieepa-fentanyl-20"])
+    _valid_and_chained(capsys, log)
+
+
 def test_a_retraction_replays_as_expected(capsys, log):
     """A retracted statement is gone from the state and the text, listed as retracted; chain intact."""
     code, out, err = run(capsys, "retract", log, "trump-violation-2025-05-30", "--recorded", "2025-06-01T10:00Z",
