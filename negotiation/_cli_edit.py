@@ -146,11 +146,11 @@ def _append(args: argparse.Namespace, build: _Build) -> int:
     except QueryError as exc:
         say(f"{command}: error: {exc}")
         return _EXIT_USAGE
+    version, records = _read(args.log, args.keep_unknown)  # first: the store refuses a pipe or a device unread
     chain = events.verify_log(args.log)
     if chain.first_bad is not None:
         say(f"{command}: error: {chain}; nothing was written (see `negotiation verify`)")
         return _EXIT_INVALID
-    version, records = _read(args.log, args.keep_unknown)
     if args.expected_version is not None and args.expected_version != version:
         say(f"{command}: error: {events.ConcurrencyError(path=args.log, expected=args.expected_version, actual=version)}")
         return _EXIT_INVALID

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -242,3 +245,17 @@ def test_a_correction_made_today_does_not_move_the_horizon(capsys, log):
     assert state.horizon.last_recorded > datetime(2026, 12, 1, 12, tzinfo=UTC)
     code, out, _ = run(capsys, "explain", log, "--as-of", "2026-12-01", "--imposer", "CHN", "--target", "USA")
     assert (0, True) == (code, "  ! PROJECTION: 2026-12-01 is after the log's horizon (2026-08-06)" in out)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+@pytest.mark.parametrize("name", ["log.jsonl", "log.sqlite"])
+def test_a_named_pipe_is_refused_unread(tmp_path, name):
+    """A FIFO named as the log: correct and retract exit 1 at once (a store is a regular file), never waiting for a
+    writer."""
+    path = tmp_path / name
+    os.mkfifo(path)
+    for argv in (["correct", path, "x", "--set", "rate=1"], ["retract", path, "x", "--note", "n"]):
+        done = subprocess.run([sys.executable, "-m", "negotiation", *map(str, argv)], capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert (1, True) == (done.returncode, "a regular file" in done.stderr), done.stderr
+        assert "Traceback" not in done.stderr
