@@ -140,8 +140,8 @@ def _append(args: argparse.Namespace, build: _Build) -> int:
     command = f"negotiation {args.command}"
     try:
         source = _source(args)
-        if args.command == "retract" and source is None and not args.note:
-            raise QueryError("--note", "", "a reason: --note TEXT, or the --source-publisher and --source-title "
+        if args.command == "retract" and source is None and not args.note.strip():
+            raise QueryError("--note", args.note, "a reason: --note TEXT, or the --source-publisher and --source-title "
                              "of the document that withdraws it")
     except QueryError as exc:
         say(f"{command}: error: {exc}")

@@ -187,10 +187,11 @@ def test_a_stale_concurrent_append_is_refused(capsys, log, monkeypatch, london):
     (["correct", "LOG", "us-ieepa-fentanyl-20", "--set", 'suspension={"rate": "x"}'], 2,
      "expected JSON for a Suspension (its fields: rate, until), or null"),
     (["retract", "LOG", "us-ieepa-fentanyl-20"], 2, "expected a reason: --note TEXT"),
+    (["retract", "LOG", "us-ieepa-fentanyl-20", "--note", " \t"], 2, "--note=' \\t': expected a reason: --note TEXT"),
     (["retract", "LOG", "nope", "--note", "x"], 1, "unknown id 'nope'"),
 ], ids=["unknown id", "unknown field", "bad decimal", "negative rate", "bad choice", "bad scope", "null nested",
         "no equals", "no --set", "no change", "unknown accord", "recorded too early", "recorded in the future",
-        "url without title", "stale version", "bad id", "replacement recorded later", "bad JSON value", "retract without reason", "retract unknown id"])
+        "url without title", "stale version", "bad id", "replacement recorded later", "bad JSON value", "retract without reason", "retract with a blank reason", "retract unknown id"])
 def test_refused_with_a_clear_message_and_the_log_unchanged(capsys, log, argv, code, words):
     """Each bad request exits 1 or 2 with a message naming what is wrong; the file is left byte for byte."""
     held = log.read_bytes()
