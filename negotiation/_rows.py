@@ -134,6 +134,10 @@ class TradeDataRow(TypedDict):
     imports_yoy: Decimal
 
 
+_ROW_COLUMNS = frozenset(TariffRow.__annotations__)
+"""The columns of a tariff row (and of :func:`tariff_table` and the timeline's, before the layers): no layer's label."""
+
+
 def _state(value: Any) -> NegotiationState:
     """``value`` if it is a state; else a QueryError saying how to get one (a path or a log is not a state)."""
     if not isinstance(value, NegotiationState):
@@ -142,9 +146,15 @@ def _state(value: Any) -> NegotiationState:
 
 
 def layer_label(layer: TariffLayer, target: str | None = None) -> str:
-    """A column name for a layer: its measure, its target if not ``target``, its HS prefixes if not all goods."""
+    """A column name for a layer: its measure, its target if not ``target``, its HS prefixes if not all goods.
+
+    A label that would be the name of a row's own column (a measure named
+    ``total``, ``date``, ``projected`` ...) gets `` (layer)`` after it, so
+    that a layer column never takes the place of the total or the date.
+    """
     label = layer.measure if target is None or layer.target == target else f"{layer.measure} on {layer.target}"
-    return label if layer.scope.all_goods else f"{label} [{', '.join(layer.scope.hs)}]"
+    label = label if layer.scope.all_goods else f"{label} [{', '.join(layer.scope.hs)}]"
+    return f"{label} (layer)" if label in _ROW_COLUMNS else label
 
 
 def tariff_row(
