@@ -106,6 +106,24 @@ def test_a_correction_at_the_instant_of_the_latest_is_in_force_or_refused(capsys
     _valid_and_chained(capsys, log)
 
 
+def test_a_new_id_the_log_holds_is_refused_naming_the_option(capsys, log):
+    """A default id taken by a correction recorded within the same second, or an --id of another event: exit 2,
+    naming --id and what to do, the log unchanged."""
+    assert 0 == run(capsys, "correct", log, *_CORRECT)[0]
+    held = log.read_bytes()
+    for argv, words in [
+        (["correct", log, "us-ieepa-fentanyl-20", "--set", "rate=9", "--recorded", "2025-03-20T12:00:00.5Z"],
+         f"--id='{FIX}': expected an id no event in the log has (this default id, from --recorded to the second, is "
+         "taken: pass --id, or a --recorded a second later)"),
+        (["correct", log, "us-ieepa-fentanyl-20", "--set", "rate=9", "--id", "geneva-accord"],
+         "--id='geneva-accord': expected an id no event in the log has\n"),
+        (["retract", log, "geneva-accord", "--note", "x", "--id", "us-ieepa-fentanyl-20"],
+         "--id='us-ieepa-fentanyl-20': expected an id no event in the log has\n"),
+    ]:
+        code, out, err = run(capsys, *argv)
+        assert (2, "", True, held) == (code, out, words in err, log.read_bytes()), err
+
+
 def test_a_retraction_replays_as_expected(capsys, log):
     """A retracted statement is gone from the state and the text, listed as retracted; chain intact."""
     code, out, err = run(capsys, "retract", log, "trump-violation-2025-05-30", "--recorded", "2025-06-01T10:00Z",
