@@ -204,12 +204,14 @@ def test_a_stale_concurrent_append_is_refused(capsys, log, monkeypatch, london):
                                "correction's recorded"),
     (["correct", "LOG", "us-ieepa-fentanyl-20", "--set", 'suspension={"rate": "x"}'], 2,
      "expected JSON for a Suspension (its fields: rate, until), or null"),
+    (["correct", "LOG", "cn-rare-earth-licences-2025-06-07", "--set", "count=9223372036854775808"], 2,
+     "--set count='9223372036854775808': expected None (unknown) or an int from 0 to 9223372036854775807"),
     (["retract", "LOG", "us-ieepa-fentanyl-20"], 2, "expected a reason: --note TEXT"),
     (["retract", "LOG", "us-ieepa-fentanyl-20", "--note", " \t"], 2, "--note=' \\t': expected a reason: --note TEXT"),
     (["retract", "LOG", "nope", "--note", "x"], 1, "unknown id 'nope'"),
 ], ids=["unknown id", "unknown field", "bad decimal", "negative rate", "bad choice", "bad scope", "null nested",
         "no equals", "no --set", "no change", "unknown accord", "recorded too early", "recorded in the future",
-        "url without title", "stale version", "bad id", "replacement recorded later", "bad JSON value", "retract without reason", "retract with a blank reason", "retract unknown id"])
+        "url without title", "stale version", "bad id", "replacement recorded later", "bad JSON value", "count too large to store", "retract without reason", "retract with a blank reason", "retract unknown id"])
 def test_refused_with_a_clear_message_and_the_log_unchanged(capsys, log, argv, code, words):
     """Each bad request exits 1 or 2 with a message naming what is wrong; the file is left byte for byte."""
     held = log.read_bytes()
