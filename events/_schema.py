@@ -98,8 +98,8 @@ _REFINEMENTS: dict[Callable[..., Any], dict[str, Any]] = {
     v.hs_codes: {"type": "array", "items": _string(_anchored(v._HS))},
     v.party_codes: {"type": "array", "items": _PARTY, "uniqueItems": True},
     v.identifiers: {"type": "array", "items": _IDENTIFIER, "uniqueItems": True},
-    v.positive_int: {"type": "integer", "minimum": 1},
-    v.optional_count: {"type": "integer", "minimum": 0},
+    v.positive_int: {"type": "integer", "minimum": 1, "maximum": v.MAX_INT},
+    v.optional_count: {"type": "integer", "minimum": 0, "maximum": v.MAX_INT},
     _period: _string(_anchored(_PERIOD)),
 }
 """What each field validator narrows its (non-null) value to; a validator not here keeps its type's fragment.

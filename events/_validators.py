@@ -29,6 +29,8 @@ MAX_PLACES = 6
 """The most decimal places a rate or change may have."""
 MAX_QUANTITY = Decimal(10) ** 15
 """The largest quantity (a quota volume, an instrument's value): 10**15 units."""
+MAX_INT = 2**63 - 1
+"""The largest whole number a field holds (a licence count, a window in days): what SQLite stores and the codec reads."""
 
 _PARTY = re.compile(r"[A-Z]{3}")
 _NO_SPACE = re.compile(r"\S+")  # \s is exactly what str.isspace() calls whitespace
@@ -310,15 +312,15 @@ def boolean(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def positive_int(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """An ``int`` (not a ``bool``) greater than zero."""
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise EventValidationError(attribute.name, value, "a positive int")
+    """An ``int`` (not a ``bool``) greater than zero, at most :data:`MAX_INT`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_INT:
+        raise EventValidationError(attribute.name, value, f"a positive int up to {MAX_INT}")
 
 
 def optional_count(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """``None`` (unknown) or an ``int`` (not a ``bool``) of zero or more."""
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-        raise EventValidationError(attribute.name, value, "None (unknown) or an int >= 0")
+    """``None`` (unknown) or an ``int`` (not a ``bool``) from zero to :data:`MAX_INT`, so that a log can hold it."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_INT):
+        raise EventValidationError(attribute.name, value, f"None (unknown) or an int from 0 to {MAX_INT}")
 
 
 def hs_code(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -298,10 +298,11 @@ _NEEDS_BASE = "needs base"
 
 
 def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
-    if args.second < args.first:
-        raise _Usage(f"D2 ({args.second}) is before D1 ({args.first})")
-    if args.first == events.LATEST:
-        raise _Usage(f"D1 must be before {events.LATEST}")
+    if args.second <= args.first:
+        hint = (f" (for the changes on {args.second}, give D1 {args.second - timedelta(days=1)})"
+                if args.second == args.first > events.EARLIEST else "")
+        raise _Usage(f"D2 ({args.second}) must be after D1 ({args.first}): diff lists the changes after D1 up to and "
+                     f"including D2{hint}")
     bar = progress_bar("diff", events=len(log), days=(args.second - args.first).days)
     found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at, progress=bar)
     if args.format == "json":

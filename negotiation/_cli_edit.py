@@ -135,17 +135,17 @@ def _append(args: argparse.Namespace, build: _Build) -> int:
     command = f"negotiation {args.command}"
     try:
         source = _source(args)
-        if args.command == "retract" and source is None and not args.note:
-            raise QueryError("--note", "", "a reason: --note TEXT, or the --source-publisher and --source-title "
+        if args.command == "retract" and source is None and not args.note.strip():
+            raise QueryError("--note", args.note, "a reason: --note TEXT, or the --source-publisher and --source-title "
                              "of the document that withdraws it")
     except QueryError as exc:
         say(f"{command}: error: {exc}")
         return _EXIT_USAGE
+    version, records = _read(args.log, args.keep_unknown)  # first: the store refuses a pipe or a device unread
     chain = events.verify_log(args.log)
     if chain.first_bad is not None:
         say(f"{command}: error: {chain}; nothing was written (see `negotiation verify`)")
         return _EXIT_INVALID
-    version, records = _read(args.log, args.keep_unknown)
     if args.expected_version is not None and args.expected_version != version:
         say(f"{command}: error: {events.ConcurrencyError(path=args.log, expected=args.expected_version, actual=version)}")
         return _EXIT_INVALID

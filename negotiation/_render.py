@@ -18,12 +18,19 @@ from events import (
 )
 
 from ._explain import Explanation, ruling_words
+from ._safe import one_line
 from ._state import Accord, Instrument, NegotiationState, Talks, TariffLayer
 from ._tariffs import Contribution, Reach, layer_terms
 from ._timeline import Change, Citation, content_before
 from ._words import field_changes, headline, instant
 
 __all__ = ["render_changes", "render_explanation", "render_text"]
+
+
+def _joined(lines: Sequence[str]) -> str:
+    """The lines as one text, each ending in a newline; a newline inside a line (from a log's text) is escaped, so
+    that every line of the output is one the library wrote."""
+    return "".join(one_line(line) + "\n" for line in lines)
 
 
 def _pct(value: Decimal) -> str:
@@ -259,7 +266,7 @@ def render_text(state: NegotiationState) -> str:
     revised = _revision_lines(state)
     if revised:
         lines += _section("Corrections and retractions (each in force from when it was recorded)", revised)
-    return "\n".join(lines) + "\n"
+    return _joined(lines)
 
 
 def _revision_lines(state: NegotiationState) -> list[str]:
@@ -311,7 +318,7 @@ def render_changes(found: Sequence[Change]) -> str:
         lines.append(f"{c.day}  {c.kind.value:<14}  {c.subject}: {c.before or '(none)'} -> {c.after or '(none)'}"
                      f"  [{', '.join(c.causes)}]")
         lines.extend(f"      {_citation(cited)}" for cited in c.sources)
-    return "\n".join(lines or ["no changes"]) + "\n"
+    return _joined(lines or ["no changes"])
 
 
 def _citation(cited: Citation) -> str:
@@ -343,4 +350,4 @@ def render_explanation(explanation: Explanation) -> str:
             lines.append(f"      source: {cited}" + (f" <{reason.source.url}>" if reason.source.url else ""))
         if reason.event_note:
             lines.append(f"      note: {shorten(reason.event_note, 240, placeholder=' …')}")
-    return "\n".join(lines) + "\n"
+    return _joined(lines)

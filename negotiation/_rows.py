@@ -20,6 +20,7 @@ from events import Record, TradeDataReleased
 
 from ._args import as_party, as_product
 from ._arrow import Category, Rows
+from ._errors import QueryError
 from ._state import NegotiationState, TariffLayer
 from ._tariffs import QuotaChoice
 from ._timeline import timeline
@@ -133,10 +134,27 @@ class TradeDataRow(TypedDict):
     imports_yoy: Decimal
 
 
+_ROW_COLUMNS = frozenset(TariffRow.__annotations__)
+"""The columns of a tariff row (and of :func:`tariff_table` and the timeline's, before the layers): no layer's label."""
+
+
+def _state(value: Any) -> NegotiationState:
+    """``value`` if it is a state; else a QueryError saying how to get one (a path or a log is not a state)."""
+    if not isinstance(value, NegotiationState):
+        raise QueryError("state", value, "a NegotiationState: negotiation.replay(events.read_log(path), as_of=...)")
+    return value
+
+
 def layer_label(layer: TariffLayer, target: str | None = None) -> str:
-    """A column name for a layer: its measure, its target if not ``target``, its HS prefixes if not all goods."""
+    """A column name for a layer: its measure, its target if not ``target``, its HS prefixes if not all goods.
+
+    A label that would be the name of a row's own column (a measure named
+    ``total``, ``date``, ``projected`` ...) gets `` (layer)`` after it, so
+    that a layer column never takes the place of the total or the date.
+    """
     label = layer.measure if target is None or layer.target == target else f"{layer.measure} on {layer.target}"
-    return label if layer.scope.all_goods else f"{label} [{', '.join(layer.scope.hs)}]"
+    label = label if layer.scope.all_goods else f"{label} [{', '.join(layer.scope.hs)}]"
+    return f"{label} (layer)" if label in _ROW_COLUMNS else label
 
 
 def tariff_row(
@@ -153,6 +171,7 @@ def tariff_row(
             no base, or a quota layer and no quota choice (never a guess).
         InconsistentEventError: two layers yield to each other on the product.
     """
+    state = _state(state)
     found = state.breakdown(imposer, target, product, base=base, quota=quota)
     total = found.additional
     return {
@@ -247,6 +266,7 @@ def accord_rows(state: NegotiationState, accord_id: str | None = None) -> Rows[A
     For ``seeds/us-china.jsonl`` on 2025-06-09: ``geneva-2025``, active,
     deadline 2025-08-12, 64 days remaining.
     """
+    state = _state(state)
     return Rows(row_type=AccordRow, items=tuple(
         {
             "date": state.as_of,
@@ -290,6 +310,7 @@ def accord_series(
 
 def talks_rows(state: NegotiationState) -> Rows[TalksRow]:
     """Every round of talks the state knows, by first day then id (scheduled or held as of the state's date)."""
+    state = _state(state)
     return Rows(row_type=TalksRow, items=tuple(
         {
             "talks_id": talks.talks_id,
@@ -311,6 +332,7 @@ def licence_rows(state: NegotiationState) -> Rows[LicenceRow]:
     For ``seeds/us-china.jsonl`` from 2025-06-07: China's rare-earth
     approvals, ``items`` ``("rare earths",)``, ``count`` ``None`` (not disclosed).
     """
+    state = _state(state)
     return Rows(row_type=LicenceRow, items=tuple(
         {
             "event_id": approval.event_id,
@@ -330,6 +352,7 @@ def trade_data_rows(state: NegotiationState) -> Rows[TradeDataRow]:
     For ``seeds/us-china.jsonl``: China's May 2025 figures, released
     2025-06-09, exports +4.8 and imports -3.4 percent year on year.
     """
+    state = _state(state)
     releases = sorted(
         (event for event in state.events.values() if isinstance(event, TradeDataReleased)), key=lambda e: e.sort_key
     )

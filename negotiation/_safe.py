@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sys
 
-__all__ = ["for_spreadsheet", "for_terminal", "say"]
+__all__ = ["for_spreadsheet", "for_terminal", "one_line", "say"]
 
 _UNSAFE = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f"  # C0 (but the newline), DEL, C1: escape sequences start here
@@ -53,6 +53,17 @@ def for_terminal(text: str, *, json: bool = False) -> str:
     return _UNSAFE.sub(_json_escape if json else _escape, text)
 
 
+def one_line(text: str) -> str:
+    """``text`` with each newline written as ``\\x0a``: for a value from a log set inside one line of output.
+
+    :func:`for_terminal` keeps newlines because the library's own output is
+    made of lines; a newline inside a statement's summary or a source's
+    title would otherwise start a line of its own that reads like one the
+    library printed (a forged change, a forged total).
+    """
+    return text.replace("\n", "\\x0a")
+
+
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -70,5 +81,6 @@ def for_spreadsheet(cell: str) -> str:
 
 
 def say(text: object, *, err: bool = True) -> None:
-    """Print a line for a person (standard error by default), with any text from a log made safe for a terminal."""
-    print(for_terminal(str(text)), file=sys.stderr if err else sys.stdout)
+    """Print one line for a person (standard error by default), with any text from a log made safe for a terminal
+    (a newline in it included, as ``\\x0a``)."""
+    print(for_terminal(one_line(str(text))), file=sys.stderr if err else sys.stdout)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -82,6 +85,43 @@ def test_a_correction_of_a_corrected_fact_starts_from_its_latest_version(capsys,
     assert (Decimal(10), Decimal(25)) == (state.tariff_rate("USA", "CHN"), negotiation.replay(
         events.read_log(log), as_of=date(2025, 3, 5)).tariff_rate("USA", "CHN"))
     _valid_and_chained(capsys, log)
+
+
+def test_a_correction_at_the_instant_of_the_latest_is_in_force_or_refused(capsys, log):
+    """Of two corrections recorded at one instant the fold takes the greater id: a new one that would sort first
+    (or take the same default id) is refused with the log unchanged; one that sorts after is in force."""
+    assert 0 == run(capsys, "correct", log, *_CORRECT)[0]
+    held = log.read_bytes()
+    for extra in ([], ["--id", "a-fix"]):
+        code, out, err = run(capsys, "correct", log, "us-ieepa-fentanyl-20", "--set", "rate=9", "--recorded",
+                             "2025-03-20T12:00Z", *extra)
+        assert (2, "", held) == (code, out, log.read_bytes()), err
+        assert f"expected an instant later than its latest correction, {FIX} (2025-03-20T12:00:00Z), or an --id " \
+               f"that sorts after '{FIX}'" in err
+    code, out, _ = run(capsys, "correct", log, "us-ieepa-fentanyl-20", "--set", "rate=9", "--recorded",
+                       "2025-03-20T12:00Z", "--id", "zz-fix")
+    assert (0, True) == (code, "us-ieepa-fentanyl-20 now says rate 9" in out)
+    state = negotiation.replay(events.read_log(log), as_of=date(2025, 3, 5))
+    assert (Decimal(9), "zz-fix") == (state.tariff_rate("USA", "CHN"), state.revisions["us-ieepa-fentanyl-20"])
+    _valid_and_chained(capsys, log)
+
+
+def test_a_new_id_the_log_holds_is_refused_naming_the_option(capsys, log):
+    """A default id taken by a correction recorded within the same second, or an --id of another event: exit 2,
+    naming --id and what to do, the log unchanged."""
+    assert 0 == run(capsys, "correct", log, *_CORRECT)[0]
+    held = log.read_bytes()
+    for argv, words in [
+        (["correct", log, "us-ieepa-fentanyl-20", "--set", "rate=9", "--recorded", "2025-03-20T12:00:00.5Z"],
+         f"--id='{FIX}': expected an id no event in the log has (this default id, from --recorded to the second, is "
+         "taken: pass --id, or a --recorded a second later)"),
+        (["correct", log, "us-ieepa-fentanyl-20", "--set", "rate=9", "--id", "geneva-accord"],
+         "--id='geneva-accord': expected an id no event in the log has\n"),
+        (["retract", log, "geneva-accord", "--note", "x", "--id", "us-ieepa-fentanyl-20"],
+         "--id='us-ieepa-fentanyl-20': expected an id no event in the log has\n"),
+    ]:
+        code, out, err = run(capsys, *argv)
+        assert (2, "", True, held) == (code, out, words in err, log.read_bytes()), err
 
 
 def test_a_retraction_replays_as_expected(capsys, log):
@@ -164,11 +204,14 @@ def test_a_stale_concurrent_append_is_refused(capsys, log, monkeypatch, london):
                                "correction's recorded"),
     (["correct", "LOG", "us-ieepa-fentanyl-20", "--set", 'suspension={"rate": "x"}'], 2,
      "expected JSON for a Suspension (its fields: rate, until), or null"),
+    (["correct", "LOG", "cn-rare-earth-licences-2025-06-07", "--set", "count=9223372036854775808"], 2,
+     "--set count='9223372036854775808': expected None (unknown) or an int from 0 to 9223372036854775807"),
     (["retract", "LOG", "us-ieepa-fentanyl-20"], 2, "expected a reason: --note TEXT"),
+    (["retract", "LOG", "us-ieepa-fentanyl-20", "--note", " \t"], 2, "--note=' \\t': expected a reason: --note TEXT"),
     (["retract", "LOG", "nope", "--note", "x"], 1, "unknown id 'nope'"),
 ], ids=["unknown id", "unknown field", "bad decimal", "negative rate", "bad choice", "bad scope", "null nested",
         "no equals", "no --set", "no change", "unknown accord", "recorded too early", "recorded in the future",
-        "url without title", "stale version", "bad id", "replacement recorded later", "bad JSON value", "retract without reason", "retract unknown id"])
+        "url without title", "stale version", "bad id", "replacement recorded later", "bad JSON value", "count too large to store", "retract without reason", "retract with a blank reason", "retract unknown id"])
 def test_refused_with_a_clear_message_and_the_log_unchanged(capsys, log, argv, code, words):
     """Each bad request exits 1 or 2 with a message naming what is wrong; the file is left byte for byte."""
     held = log.read_bytes()
@@ -223,3 +266,17 @@ def test_a_correction_made_today_does_not_move_the_horizon(capsys, log):
     assert state.horizon.last_recorded > datetime(2026, 12, 1, 12, tzinfo=UTC)
     code, out, _ = run(capsys, "explain", log, "--as-of", "2026-12-01", "--imposer", "CHN", "--target", "USA")
     assert (0, True) == (code, "  ! PROJECTION: 2026-12-01 is after the log's horizon (2026-08-06)" in out)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+@pytest.mark.parametrize("name", ["log.jsonl", "log.sqlite"])
+def test_a_named_pipe_is_refused_unread(tmp_path, name):
+    """A FIFO named as the log: correct and retract exit 1 at once (a store is a regular file), never waiting for a
+    writer."""
+    path = tmp_path / name
+    os.mkfifo(path)
+    for argv in (["correct", path, "x", "--set", "rate=1"], ["retract", path, "x", "--note", "n"]):
+        done = subprocess.run([sys.executable, "-m", "negotiation", *map(str, argv)], capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert (1, True) == (done.returncode, "a regular file" in done.stderr), done.stderr
+        assert "Traceback" not in done.stderr

@@ -212,3 +212,19 @@ def test_explain_lists_a_retracted_layer_with_the_retraction_recorded(capsys, co
     assert ("  retracted: USA on WLD S122, all goods: 10 (effective 2026-02-24) "
             "[us-s122-10-wld-retracted-20260302T090000Z] (recorded 2026-03-02T09:00:00Z); withdraws us-s122-10-wld "
             "(recorded 2026-02-20T22:00:00Z): not counted") in out
+
+
+@pytest.mark.parametrize(("first", "second", "hint"), [
+    ("2025-08-12", "2025-08-12", " (for the changes on 2025-08-12, give D1 2025-08-11)"),
+    ("2025-08-12", "2025-08-11", ""),
+    ("1900-01-01", "1900-01-01", ""),
+])
+def test_diff_of_an_empty_range_is_a_usage_error_in_the_command_s_terms(capsys, seeds_dir, first, second, hint):
+    """D2 on or before D1 lists nothing: exit 2 with the rule in D1/D2 terms (not Python arguments), no output."""
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", str(seeds_dir / "us-china.jsonl"), first, second])
+    out, err = capsys.readouterr()
+    assert (2, "") == (exc.value.code, out)
+    assert (f"error: D2 ({second}) must be after D1 ({first}): diff lists the changes after D1 up to and including "
+            f"D2{hint}\n") in err
+    assert "datetime" not in err and "start" not in err

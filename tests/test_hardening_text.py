@@ -153,3 +153,31 @@ def test_appends_refuse_an_id_nothing_defines(capsys, seeds_dir, tmp_path):
     events.write_jsonl(new, [extension])
     assert 1 == main(["append", str(tmp_path / "log.jsonl"), str(new)])
     assert "no event of the log or of this append defines 'nope'" in capsys.readouterr().err
+
+
+FORGED = "USA on goods of CHN: 0 % on all goods (tariffs lifted)"
+
+
+def test_a_newline_in_a_log_text_cannot_forge_a_line(capsys, tmp_path):
+    """A summary, speaker or source title holding a newline stays inside its own line of replay, diff, explain,
+    to_text and the retract message, written as \\x0a: no output line reads as one the library printed."""
+    text = f"calm\n{FORGED}\n2025-05-02  tariff total    USA on CHN, all goods: 30 -> 0  [a]"
+    statement = events.StatementIssued(
+        event_id="crafted", effective=date(2025, 5, 2), recorded=AT, party="USA", speaker=text, summary=text,
+        source=events.Source(publisher=text, title=text))
+    layer = _layer("a", 30, source=events.Source(publisher="P", title=text))
+    path = tmp_path / "log.jsonl"
+    events.write_jsonl(path, [layer, statement])
+    outputs = [negotiation.replay([layer, statement], as_of=date(2025, 5, 3)).to_text()]
+    for argv in (["replay", str(path), "--as-of", "2025-05-03"], ["diff", str(path), "2025-04-30", "2025-05-02"],
+                 ["explain", str(path), "--as-of", "2025-05-03", "--imposer", "USA", "--target", "CHN"],
+                 ["retract", str(path), "crafted", "--note", "x", "--recorded", "2025-05-02T00:00Z"]):
+        assert 0 == main(argv)
+        out, err = capsys.readouterr()
+        outputs.append(out + err)
+    for out in outputs:
+        assert "calm\\x0a" + FORGED in out
+        lines = out.splitlines()
+        assert not [line for line in lines if line.lstrip().startswith((FORGED, "2025-05-02  tariff total"))]
+    assert "USA on goods of CHN: 30 % on all goods" in outputs[1]
+    assert "2025-05-01  tariff total    USA on CHN, all goods: 0 -> 30  [a]" in outputs[2]

@@ -233,6 +233,18 @@ def test_explain_given_something_else_than_a_state(us_china):
         negotiation.explain("seeds/us-china.jsonl", imposer="USA", target="CHN")
 
 
+@pytest.mark.parametrize("call", [negotiation.talks_rows, negotiation.licence_rows, negotiation.trade_data_rows,
+                                  negotiation.accord_rows], ids=["talks", "licences", "trade data", "accords"])
+@pytest.mark.parametrize("given", ["seeds/us-china.jsonl", Path("seeds/us-china.jsonl")], ids=["str", "Path"])
+def test_the_row_functions_of_a_state_given_a_path_or_a_log(call, given, us_china):
+    """The rows of one state take a state: a path or a log is a QueryError naming what to build, not an
+    AttributeError; a state gives its rows."""
+    for wrong in (given, us_china):
+        with pytest.raises(negotiation.QueryError, match=r"a NegotiationState: negotiation\.replay\(events\.read_log"):
+            call(wrong)
+    assert 1 <= len(call(negotiation.replay(us_china, as_of="2025-06-09")))
+
+
 def test_the_figure_takes_iso_strings_and_friendly_codes(us_china):
     """tariff_figure, like the series it draws, takes '2025-04-01', 'usa' and an ISO known_at, and names the canonical codes."""
     pytest.importorskip("matplotlib")

@@ -132,3 +132,29 @@ def test_trade_data_rows(us_china):
     ]
     before = negotiation.replay(us_china, as_of=date(2025, 6, 9) - timedelta(days=1))
     assert [] == negotiation.trade_data_rows(before)
+
+
+def test_a_measure_named_like_a_row_column_never_replaces_it(capsys, tmp_path):
+    """Measures named total, date and projected get their own '(layer)' columns: the total stays the sum (36) and the
+    date the day, in the rows, tariff_table, Arrow, the frame and the timeline CSV."""
+    import events
+    from negotiation._cli import main
+
+    def layer(event_id, measure, rate):
+        return events.TariffChanged(event_id=event_id, effective=date(2025, 5, 1), recorded=datetime(2025, 5, 1, tzinfo=UTC),
+                                    imposer="USA", target="CHN", measure=measure, rate=Decimal(rate))
+
+    log = [layer("a", "total", 10), layer("b", "x", 20), layer("c", "date", 5), layer("d", "projected", 1)]
+    rows = negotiation.tariff_series(log, "2025-05-01", "2025-05-01", imposer="USA", target="CHN")
+    (row,) = negotiation.tariff_table(rows)
+    assert (Decimal(36), date(2025, 5, 1), False) == (row["total"], row["date"], row["projected"])
+    assert {"total (layer)": Decimal(10), "date (layer)": Decimal(5), "projected (layer)": Decimal(1),
+            "x": Decimal(20)} == rows[0]["layers"]
+    assert (Decimal(36), Decimal(10)) == (row["total"], row["total (layer)"])
+    assert Decimal(36) == negotiation.tariff_table(rows).to_arrow().column("total")[0].as_py()
+    path = tmp_path / "log.jsonl"
+    events.write_jsonl(path, log)
+    assert 0 == main(["timeline", str(path), "--from", "2025-05-01", "--to", "2025-05-01", "--imposer", "USA",
+                      "--target", "CHN", "--format", "csv"])
+    assert ["date,total,base,duty,projected,date (layer),projected (layer),total (layer),x",
+            "2025-05-01,36,,,False,5,1,10,20"] == capsys.readouterr().out.splitlines()

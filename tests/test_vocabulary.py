@@ -120,6 +120,20 @@ def test_licences_count_non_negative():
             events.ExportLicencesApproved(**BASE, issuer="CHN", items=("rare earths",), count=bad)
 
 
+def test_a_count_a_log_cannot_hold_is_refused(tmp_path):
+    """A count above 2**63 - 1 (what SQLite stores and the reader reads) is refused at construction; the largest is
+    written and read back from both stores."""
+    with pytest.raises(EventValidationError, match="count"):
+        events.ExportLicencesApproved(**BASE, issuer="CHN", items=("rare earths",), count=2**63)
+    largest = events.ExportLicencesApproved(**BASE, issuer="CHN", items=("rare earths",), count=2**63 - 1)
+    for name in ("log.jsonl", "log.sqlite"):
+        store = events.open_store(tmp_path / name)
+        store.append([largest])
+        if isinstance(store, events.SqliteStore):
+            store.close()
+        assert (largest,) == events.read_log(tmp_path / name)
+
+
 def test_trade_period_format():
     """Periods are YYYY, YYYY-MM or YYYY-Qn."""
     with pytest.raises(EventValidationError, match="period"):
