@@ -10,7 +10,9 @@ frozen state holds a prefix view, so the states of a timeline share it.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
@@ -152,6 +154,7 @@ class Builder:
         self.facts_known: Sequence[Any] = ()
         """The current contents of the facts known, for references ahead in valid time (none: none allowed)."""
         self._defined: Definitions | None = None
+        self._horizon_cut: tuple[Horizon, int, Horizon] | None = None
 
     def defined_at(self, field: str, key: str) -> datetime | None:
         """When an event among :attr:`facts_known` defining ``key`` was first recorded, or ``None``.
@@ -315,13 +318,26 @@ class Builder:
         if self._last is not None:
             self.last_applied = self._last.sort_key
             self._last = None
-        horizon = self.horizon
-        if horizon.projection:
-            horizon = attrs.evolve(horizon, projection=tuple(p for p in horizon.projection if p[0] <= self.as_of))
-        return NegotiationState(
-            as_of=self.as_of, known_at=self.known_at, last_applied=self.last_applied, horizon=horizon,
+        return NegotiationState._stored(
+            as_of=self.as_of, known_at=self.known_at, last_applied=self.last_applied, horizon=self._horizon_on(),
             **self._sections,
         )
+
+    def _horizon_on(self) -> Horizon:
+        """The horizon with the projection plan's rules up to ``as_of`` (the plan is sorted by day).
+
+        The same object as the last state's while no rule came due, so a
+        long timeline past the horizon does not copy the plan every day.
+        """
+        horizon = self.horizon
+        if not horizon.projection:
+            return horizon
+        due = bisect.bisect_right(horizon.projection, self.as_of, key=operator.itemgetter(0))
+        if self._horizon_cut is not None and self._horizon_cut[0] is horizon and self._horizon_cut[1] == due:
+            return self._horizon_cut[2]
+        cut = attrs.evolve(horizon, projection=horizon.projection[:due])
+        self._horizon_cut = (horizon, due, cut)
+        return cut
 
 
 def _on(record: TariffLayer | Accord | ExportControl | Instrument, as_of: date) -> Any:

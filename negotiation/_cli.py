@@ -7,13 +7,11 @@ Exit codes: 0 success, 1 invalid input (a bad log, an unreadable file),
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import metadata
@@ -30,10 +28,8 @@ from ._explain import explain
 from ._fold import find_problems, replay
 from ._progress import progress_bar
 from ._render import render_changes, render_explanation, render_text
-from ._rows import layer_label, layer_pairs
-from ._safe import for_spreadsheet, for_terminal, say
-from ._tariffs import Reach, TariffBreakdown
-from ._timeline import changes, timeline
+from ._safe import for_terminal, say
+from ._timeline import changes
 
 __all__ = ["main"]
 
@@ -208,7 +204,7 @@ def _replay(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     return render_text(state)
 
 
-def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
+def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> Iterator[str]:
     if (args.imposer is None) != (args.target is None) or (
         (args.product or args.base is not None or args.quota) and args.imposer is None
     ):
@@ -216,59 +212,10 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     if args.end < args.start:
         raise _Usage(f"--to ({args.end}) is before --from ({args.start})")
     bar = progress_bar("timeline", events=len(log), days=(args.end - args.start).days + 1)
-    states = timeline(log, args.start, args.end, known_at=args.known_at, progress=bar)
-    if args.imposer is not None:
-        found = [state.breakdown(args.imposer, args.target, args.product, base=args.base, quota=args.quota)
-                 for _, state in states]
-        labels = sorted({layer_label(c.layer, args.target) for b in found for c in b.contributions})
-        flat: list[dict[str, Any]] = [_breakdown_row(b, labels) for b in found]
-    else:
-        kept = list(states)
-        pairs = sorted({pair for _, state in kept for pair in layer_pairs(state)})
-        flat = [{"date": day, "projected": state.projected,
-                 **{f"{i} on {t}": _total_cell(state.breakdown(i, t)) for i, t in pairs}}
-                for day, state in kept]
-    if args.format == "json":
-        return _json(flat)
-    header = list(flat[0]) if flat else ["date"]
-    table = [["" if row[key] is None else str(events.converter.unstructure(row[key])) for key in header] for row in flat]
-    if args.format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows([[for_spreadsheet(cell) for cell in line] for line in (header, *table)])
-        return buffer.getvalue()
-    cells = [header, *table]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-    return "".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() + "\n" for line in cells)
+    from ._cli_series import timeline_output
 
-
-def _need(found: TariffBreakdown) -> str:
-    return _NEEDS_QUOTA if any(c.reach is Reach.NEEDS_QUOTA for c in found.contributions) else _NEEDS_BASE
-
-
-def _total_cell(found: TariffBreakdown) -> Decimal | str:
-    """A total, or what it needs (a base or a quota choice) where a rule cannot give a number."""
-    return _need(found) if found.missing else found.additional
-
-
-def _breakdown_row(found: TariffBreakdown, labels: list[str]) -> dict[str, Any]:
-    """A pair timeline row; where a rule needs a base or a quota choice not given, the cell says so instead of a number."""
-    need = _need(found)
-    total = None if found.missing else found.additional
-    amounts = {layer_label(c.layer, found.target): c.amount for c in found.contributions}
-    return {
-        "date": found.as_of, "total": need if total is None else total, "base": found.base,
-        "duty": None if total is None or found.base is None else found.duty,
-        "projected": found.projected,
-        **{label: (need if amounts[label] is None else amounts[label]) if label in amounts else None
-           for label in labels},
-    }
-
-
-_NEEDS_QUOTA = "needs --quota"
-"""A cell whose figure depends on the side of a tariff-rate quota the command did not choose."""
-_NEEDS_BASE = "needs base"
-"""An every-pair cell whose all-goods total depends on the base rate (an all-in layer): no number is right."""
+    return timeline_output(log, args.start, args.end, imposer=args.imposer, target=args.target, product=args.product,
+                           base=args.base, quota=args.quota, known_at=args.known_at, fmt=args.format, progress=bar)
 
 
 def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
@@ -405,7 +352,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         say(f"negotiation: error: {found.errors[0]}")
         return EXIT_INVALID
     try:
-        sys.stdout.write(for_terminal(_COMMANDS[args.command](args, found.events)))
+        output = _COMMANDS[args.command](args, found.events)
+        for piece in [output] if isinstance(output, str) else output:  # a str, or pieces written as they are made
+            sys.stdout.write(for_terminal(piece))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (e.g. `head`) closed the pipe: stop quietly, as other command-line tools do.

@@ -15,6 +15,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+import attrs
 from attrs import field, frozen
 
 from events import (
@@ -594,6 +595,22 @@ class NegotiationState:
     horizon: Horizon = field(factory=lambda: Horizon(through=None, last_recorded=None), eq=False)
 
     @classmethod
+    def _stored(cls, **fields: Any) -> NegotiationState:
+        """A state from every field already in its stored form (mappings read-only): what ``Builder.freeze`` makes
+        once per day of a timeline, without the converters' per-field checks (the builder's sections are
+        ``MappingProxyType`` or :class:`LedgerView` already).
+
+        Raises:
+            TypeError: not exactly the state's fields.
+        """
+        if fields.keys() != _STATE_FIELDS:
+            raise TypeError(f"expected the fields {sorted(_STATE_FIELDS)}, got {sorted(fields)}")
+        state = object.__new__(cls)
+        for name, value in fields.items():
+            object.__setattr__(state, name, value)
+        return state
+
+    @classmethod
     def empty(cls, as_of: date, *, known_at: datetime | None = None) -> NegotiationState:
         """The state before any event, on ``as_of``."""
         return cls(as_of=as_of, known_at=known_at)
@@ -772,3 +789,6 @@ class NegotiationState:
         from ._render import render_text  # the renderer reads states: imported when asked, not at import time
 
         return render_text(self)
+
+
+_STATE_FIELDS = frozenset(field.name for field in attrs.fields(NegotiationState))
