@@ -366,9 +366,10 @@ def _checked_query(imposer: Any, target: Any, product: Any, base: Any, quota: An
     check_codes(imposer, target, product)
     if target == imposer:
         raise QueryError("target", target, f"a party other than the imposer {imposer}")
+    checked = None if base is None else _checked_base(base)
     if quota not in ("in", "out", None):
         raise QueryError("quota", quota, "'in', 'out' or None")
-    return None if base is None else _checked_base(base)
+    return checked
 
 
 def breakdown_series(

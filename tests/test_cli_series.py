@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import events
 import negotiation
 from events import strategies
 from negotiation._cli import main
@@ -91,3 +92,19 @@ def test_breakdown_series_equals_breakdown_each_day(log, start, span, data):
     except negotiation.InconsistentEventError:
         return
     assert list(breakdown_series(states, layer.imposer, layer.target, product, quota=quota)) == alone
+
+
+@pytest.mark.parametrize("seed", ["us-china", "us-eu", "us-uk"])
+def test_one_pass_series_equals_each_pair_on_each_day_of_the_seeds(seed, seeds_dir):
+    """On the seeds (blocs, every-partner layers, all-in layers, quotas), every day from 2025 to 2026: the series'
+    figures equal each pair asked alone."""
+    log = events.read_log(seeds_dir / f"{seed}.jsonl")
+    states = [state for _, state in negotiation.timeline(log, date(2025, 1, 1), date(2026, 12, 31))]
+    members = {(imposer, member) for state in states for bloc in state.blocs.values() for member in bloc.members
+               for imposer, _ in _pairs([state])}
+    pairs = sorted(set(_pairs(states)) | members)  # a member state is reached through its bloc's layers
+    assert any(target in ("EUU", "WLD") for _, target in pairs)
+    for state, found in zip(states, all_goods_series(states, pairs), strict=True):
+        for pair in pairs:
+            alone = state.breakdown(*pair)
+            assert (found[pair].contributions, found[pair].summary()) == (alone.contributions, alone.summary())
