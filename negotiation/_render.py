@@ -10,7 +10,7 @@ from events import EVERY_PARTNER, AccordExtended, AnyEvent, Combination, ExportC
 
 from ._explain import Explanation, ruling_words
 from ._state import Accord, Instrument, NegotiationState, Talks, TariffLayer
-from ._tariffs import Contribution, Reach, layer_terms
+from ._tariffs import Contribution, Reach, all_goods_breakdowns, layer_terms
 from ._timeline import Change
 
 __all__ = ["render_changes", "render_explanation", "render_text"]
@@ -54,8 +54,9 @@ def _tariffs(state: NegotiationState) -> list[str]:
     pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
     if not pairs:
         lines.append("  none")
+    totals = all_goods_breakdowns(state, pairs)  # one pass over the layers for every pair
     for imposer, target in pairs:
-        found = state.breakdown(imposer, target)
+        found = totals[(imposer, target)]
         total = found.summary() if found.missing else _pct(found.additional)
         mark = " (PROJECTION: after the log's horizon)" if state.projected else ""
         if found.partial:

@@ -16,7 +16,7 @@ from ._errors import QueryError
 from ._fold import check_day, check_progress, check_query, prepare, slices
 from ._horizon import projection_plan
 from ._state import LedgerView, NegotiationState, TariffLayer
-from ._tariffs import layer_terms
+from ._tariffs import all_goods_breakdowns, layer_terms
 
 __all__ = ["Change", "ChangeKind", "changes", "timeline"]
 
@@ -209,15 +209,18 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
         if scope.all_goods:
             for pair in _pairs_reached(previous, current, imposer, target):
                 pair_causes.setdefault(pair, []).append(cause)
-    for imposer, target in sorted(pair_causes):
-        before_rate = previous.breakdown(imposer, target).summary()
-        after_rate = current.breakdown(imposer, target).summary()
+    reached = sorted(pair_causes)
+    totals = (all_goods_breakdowns(previous, reached), all_goods_breakdowns(current, reached)) if reached else ({}, {})
+    for imposer, target in reached:
+        before_rate = totals[0][(imposer, target)].summary()  # every pair from one pass over each day's layers
+        after_rate = totals[1][(imposer, target)].summary()
         if before_rate != after_rate:
             found.append(Change(
                 day=day, kind=ChangeKind.TARIFF_TOTAL, subject=f"{imposer} on {target}, all goods",
                 before=before_rate, after=after_rate, causes=tuple(dict.fromkeys(pair_causes[(imposer, target)])),
             ))
-    for accord_id in sorted(set(previous.accords) | set(current.accords)):
+    same_accords = previous.accords is current.accords  # states share what did not change: nothing to compare
+    for accord_id in () if same_accords else sorted(set(previous.accords) | set(current.accords)):
         old, now = previous.accords.get(accord_id), current.accords.get(accord_id)
         words = [None if a is None else f"{a.status.value}, " + (f"deadline {a.deadline}" if a.deadline else "open-ended")
                  for a in (old, now)]
@@ -230,7 +233,8 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
         else:
             cause = "clock: deadline passed" if now.status.value == "lapsed" else "clock: window opened"
         found.append(Change(day=day, kind=ChangeKind.ACCORD, subject=accord_id, before=words[0], after=words[1], causes=(cause,)))
-    for control_id in sorted(set(previous.export_controls) | set(current.export_controls)):
+    same_controls = previous.export_controls is current.export_controls
+    for control_id in () if same_controls else sorted(set(previous.export_controls) | set(current.export_controls)):
         old_c, now_c = previous.export_controls.get(control_id), current.export_controls.get(control_id)
         words = [None if c is None else c.status.value for c in (old_c, now_c)]
         if words[0] == words[1] and (old_c is None or old_c.event_ids == now_c.event_ids):  # type: ignore[union-attr]
