@@ -11,6 +11,7 @@ This package imports nothing of ``negotiation``: a tool that only writes logs
 needs only ``events``.
 """
 
+from ._cache import CacheInfo, cache_folder, cache_info, check_log_cached, clear_cache, schema_fingerprint
 from ._chain import GENESIS, Verification
 from ._codec import (
     MAX_LINE_BYTES,
@@ -104,6 +105,7 @@ __all__ = [
     "AnyEvent",
     "BaseRateSet",
     "BlocMembersSet",
+    "CacheInfo",
     "ChainWarning",
     "Combination",
     "Commitment",
@@ -161,9 +163,13 @@ __all__ = [
     "UnknownRecordError",
     "UnresolvedReferenceError",
     "Verification",
+    "cache_folder",
+    "cache_info",
     "canonical_decimal",
     "check_jsonl",
     "check_log",
+    "check_log_cached",
+    "clear_cache",
     "convert",
     "converter",
     "defined_ids",
@@ -182,6 +188,7 @@ __all__ = [
     "read_log",
     "referenced_ids",
     "repair",
+    "schema_fingerprint",
     "to_dict",
     "to_record",
     "upgrade",

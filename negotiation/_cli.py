@@ -14,22 +14,17 @@ import warnings
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from importlib import metadata
 from typing import Any
-
-import attrs
 
 import events
 
-from ._canonical import canonical_json
+from ._cli_cache import add_cache_command, cache_command
 from ._cli_logs import LOG_COMMANDS, add_log_commands
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
-from ._explain import explain
-from ._fold import find_problems, replay
 from ._progress import progress_bar
-from ._render import render_changes, render_explanation, render_text
 from ._safe import for_terminal, say
-from ._timeline import changes
+
+# Each command imports what only it uses (the fold, the renderers, the timeline) when it runs: start-up is import time.
 
 __all__ = ["main"]
 
@@ -85,10 +80,21 @@ def _rate_terms(parser: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
+    from importlib import metadata  # only for --version: it costs more to import than a replay of a seed log
+
     try:
         return metadata.version("negotiation-state")
     except metadata.PackageNotFoundError:
         return "(not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looking the version up only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
 
 
 def _command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
@@ -98,6 +104,8 @@ def _command(commands: Any, name: str, summary: str, description: str) -> argpar
                         help="skip records of unknown types or future versions, with a warning, instead of refusing")
     parser.add_argument("--strict", action="store_true",
                         help="refuse a log whose hash chain is broken (default: a warning on standard error)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="decode the log without the cache of decoded logs (see `negotiation cache info`)")
     return parser
 
 
@@ -110,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="negotiation", description="Replay a negotiation event log (JSON Lines or SQLite) to a date."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show program's version number and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(commands, "replay", "print the state on a date",
@@ -168,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     _known_at(chart)
     chart.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
     add_log_commands(commands)
+    add_cache_command(commands)
     return parser
 
 
@@ -194,10 +203,16 @@ def _located(problem: NegotiationError, path: str, found: events.LogCheck) -> st
 
 
 def _json(data: Any) -> str:
+    from ._canonical import canonical_json
+
     return for_terminal(canonical_json(events.converter.unstructure(data)), json=True) + "\n"
 
 
 def _replay(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
+    from ._canonical import canonical_json
+    from ._fold import replay
+    from ._render import render_text
+
     state = replay(log, as_of=args.as_of, known_at=args.known_at, progress=progress_bar("replay", events=len(log)))
     if args.format == "json":
         return for_terminal(canonical_json({**state.to_dict(), "digest": state.digest}), json=True) + "\n"
@@ -223,6 +238,11 @@ def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
         raise _Usage(f"D2 ({args.second}) is before D1 ({args.first})")
     if args.first == events.LATEST:
         raise _Usage(f"D1 must be before {events.LATEST}")
+    import attrs
+
+    from ._render import render_changes
+    from ._timeline import changes
+
     bar = progress_bar("diff", events=len(log), days=(args.second - args.first).days)
     found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at, progress=bar)
     if args.format == "json":
@@ -235,6 +255,10 @@ def _explain(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
         args.accord is None and (args.imposer is None or args.target is None)
     ) or (args.accord is not None and (args.product is not None or args.base is not None or args.quota)):
         raise _Usage("give either --imposer and --target (and optionally --product, --base, --quota), or --accord")
+    from ._explain import explain
+    from ._fold import replay
+    from ._render import render_explanation
+
     state = replay(log, as_of=args.as_of, known_at=args.known_at, progress=progress_bar("explain", events=len(log)))
     explanation = explain(state, imposer=args.imposer, target=args.target, product=args.product, accord_id=args.accord,
                           base=args.base, quota=args.quota)
@@ -277,6 +301,8 @@ class _Usage(Exception):
 
 
 def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
+    from ._fold import find_problems
+
     problems = [str(error) for error in found.errors]
     problems += [_located(problem, args.log, found) for problem in find_problems(found.events)]
     problems += _opaque_conflicts(args.log, found)
@@ -339,7 +365,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command in LOG_COMMANDS:
             return LOG_COMMANDS[args.command](args)
-        found = events.check_log(args.log, keep_unknown=args.keep_unknown)
+        if args.command == "cache":
+            return cache_command(args)
+        read = events.check_log if args.no_cache else events.check_log_cached  # the one place query commands read
+        found = read(args.log, keep_unknown=args.keep_unknown)
     except OSError as exc:
         say(f"negotiation: error: cannot use {exc.filename or args.log}: {exc.strerror or exc}")
         return EXIT_INVALID

@@ -9,6 +9,7 @@ yes-or-no runs such as checking that a deliberately broken fold is caught.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,10 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.generate], database=None,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+# The suite never writes into the user's cache of decoded logs: one private folder per run (subprocesses inherit it).
+os.environ["NEGOTIATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="negotiation-cache-test-")
+os.environ.pop("NEGOTIATION_CACHE", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
