@@ -11,7 +11,16 @@ This package imports nothing of ``negotiation``: a tool that only writes logs
 needs only ``events``.
 """
 
-from ._cache import CacheInfo, cache_folder, cache_info, check_log_cached, clear_cache, schema_fingerprint
+from ._cache import (
+    AnswerSlot,
+    CacheInfo,
+    answer_slot,
+    cache_folder,
+    cache_info,
+    check_log_cached,
+    clear_cache,
+    schema_fingerprint,
+)
 from ._chain import GENESIS, Verification
 from ._codec import (
     MAX_LINE_BYTES,
@@ -102,6 +111,7 @@ __all__ = [
     "AccordExtended",
     "AccordReached",
     "Amount",
+    "AnswerSlot",
     "AnyEvent",
     "BaseRateSet",
     "BlocMembersSet",
@@ -163,6 +173,7 @@ __all__ = [
     "UnknownRecordError",
     "UnresolvedReferenceError",
     "Verification",
+    "answer_slot",
     "cache_folder",
     "cache_info",
     "canonical_decimal",

@@ -60,11 +60,15 @@ from attrs import frozen
 
 from ._codec import LogCheck
 
-__all__ = ["CacheInfo", "cache_folder", "cache_info", "check_log_cached", "clear_cache", "schema_fingerprint"]
+__all__ = ["AnswerSlot", "CacheInfo", "answer_slot", "cache_folder", "cache_info", "check_log_cached", "clear_cache",
+           "schema_fingerprint"]
 
 _MAGIC = b"negotiation-state log cache 1\n"
 _KEY_FILE = "key"
 _SUFFIX = ".log-cache"
+_ANSWER_SUFFIX = ".answer-cache"
+_MAX_ANSWER = 64 << 20
+"""Answers longer than this (bytes of UTF-8) are not kept."""
 _OFF = {"off", "0", "no", "false"}
 _CHUNK = 1 << 20
 
@@ -111,7 +115,7 @@ class CacheInfo:
         folder: The cache folder, or ``None`` when the cache is off.
         usable: Whether the folder can be used (see ``reason``).
         reason: Why not, or ``None``.
-        entries: How many cached logs it holds (of any fingerprint).
+        entries: How many entries it holds (decoded logs and answers, of any fingerprint).
         size: Their total size, bytes.
         fingerprint: This library's :func:`schema_fingerprint`.
     """
@@ -127,7 +131,8 @@ class CacheInfo:
         if self.folder is None:
             return "log cache: off (NEGOTIATION_CACHE=off)"
         state = "in use" if self.usable else f"not used: {self.reason}"
-        return (f"log cache: {self.folder} ({state}); {self.entries} decoded log(s), {self.size:,} bytes; "
+        return (f"log cache: {self.folder} ({state}); {self.entries} entries (decoded logs and answers), "
+                f"{self.size:,} bytes; "
                 f"schema fingerprint {self.fingerprint[:16]}")
 
 
@@ -153,7 +158,7 @@ def _problem(folder: Path, *, create: bool) -> str | None:
 
 def _entries(folder: Path) -> list[Path]:
     try:
-        return [path for path in folder.iterdir() if path.name.endswith(_SUFFIX)]
+        return [path for path in folder.iterdir() if path.name.endswith((_SUFFIX, _ANSWER_SUFFIX))]
     except OSError:
         return []
 
@@ -174,7 +179,7 @@ def cache_info() -> CacheInfo:
 
 
 def clear_cache() -> int:
-    """Remove every cached log (and the key) from the cache folder; return how many logs were removed.
+    """Remove every entry (decoded logs and answers) and the key from the cache folder; return how many entries.
 
     Only the cache's own files are removed, and nothing when the cache is off
     or the folder is not the user's own.
@@ -266,8 +271,8 @@ def _content_key(path: str, keep_unknown: bool) -> tuple[str, list[tuple[int, ..
     return _entry_prefix() + digest.hexdigest() + _SUFFIX, statuses
 
 
-def _read_entry(folder: Path, name: str, key: bytes) -> Any:
-    """The entry's content if it is whole and authentic, else ``None``."""
+def _read_blob(folder: Path, name: str, key: bytes) -> memoryview | None:
+    """An entry's content if it is whole and authentic (its HMAC, over its name and content, matches), else ``None``."""
     try:
         fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -279,19 +284,25 @@ def _read_entry(folder: Path, name: str, key: bytes) -> Any:
     head = len(_MAGIC) + 32
     if len(data) < head or not data.startswith(_MAGIC):
         return None
-    mac = hmac.new(key, name.encode() + b"\0" + memoryview(data)[head:], "sha256").digest()
-    if not hmac.compare_digest(mac, data[len(_MAGIC):head]):
+    content = memoryview(data)[head:]
+    mac = hmac.new(key, name.encode() + b"\0" + content, "sha256").digest()
+    return content if hmac.compare_digest(mac, data[len(_MAGIC):head]) else None
+
+
+def _read_entry(folder: Path, name: str, key: bytes) -> Any:
+    """A decoded log's entry, unpickled only once authentic; ``None`` if missing, damaged or foreign."""
+    content = _read_blob(folder, name, key)
+    if content is None:
         return None
     with _collector_paused():
         try:
-            return pickle.loads(memoryview(data)[head:])
+            return pickle.loads(content)
         except Exception:  # authentic but unreadable (a library change the fingerprint missed): rebuilt
             return None
 
 
-def _write_entry(folder: Path, name: str, key: bytes, content: Any) -> None:
-    """Write an entry atomically (a temporary file renamed into place); drop entries of other fingerprints."""
-    payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+def _write_blob(folder: Path, name: str, key: bytes, payload: bytes) -> None:
+    """Write an entry atomically (a temporary file renamed into place)."""
     mac = hmac.new(key, name.encode() + b"\0" + payload, "sha256").digest()
     fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
     try:
@@ -302,6 +313,64 @@ def _write_entry(folder: Path, name: str, key: bytes, content: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _write_entry(folder: Path, name: str, key: bytes, content: Any) -> None:
+    _write_blob(folder, name, key, pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class AnswerSlot:
+    """Where the answer to one question about one log, as its bytes are now, is kept (see :func:`answer_slot`)."""
+
+    def __init__(self, folder: Path, key: bytes, name: str, path: str, statuses: list[tuple[int, ...] | None]) -> None:
+        self._folder, self._key, self._name, self._path, self._statuses = folder, key, name, path, statuses
+
+    def get(self) -> str | None:
+        """The answer kept, if any (authentic and whole)."""
+        content = _read_blob(self._folder, self._name, self._key)
+        if content is None:
+            return None
+        try:
+            return bytes(content).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def put(self, answer: str) -> bool:
+        """Keep ``answer`` unless the log changed since the slot was made, or it is too long; return whether kept."""
+        data = answer.encode("utf-8", errors="surrogateescape")
+        if len(data) > _MAX_ANSWER or [_status(file) for file in _files(self._path)] != self._statuses:
+            return False
+        try:
+            _write_blob(self._folder, self._name, self._key, data)
+        except OSError:
+            return False
+        return True
+
+
+def answer_slot(path: str | os.PathLike[str], question: str, *, keep_unknown: bool = False) -> AnswerSlot | None:
+    """The slot for the answer to ``question`` about the log at ``path`` as its bytes are now, or ``None``.
+
+    For a tool that answers the same question about an unchanged log again
+    (the command line's ``replay``, ``timeline``, ``diff``, ``explain``):
+    the entry is named by the log's content key (its bytes, the schema
+    fingerprint and ``keep_unknown``, as :func:`check_log_cached`) and by a
+    hash of ``question``, which must name everything the answer depends on
+    beyond the log (the arguments, the answering code's own fingerprint).
+    ``None`` when the cache is off or unusable, or the log is not a regular
+    file. Kept like decoded logs: authenticated, written atomically,
+    removed by :func:`clear_cache`.
+    """
+    name = os.fspath(path)
+    folder = cache_folder()
+    if folder is None or _problem(folder, create=True) is not None:
+        return None
+    key = _key(folder)
+    content = _content_key(name, keep_unknown) if key is not None else None
+    if key is None or content is None:
+        return None
+    asked = hashlib.blake2b(question.encode("utf-8", errors="surrogateescape"), digest_size=16).hexdigest()
+    entry = content[0].removesuffix(_SUFFIX) + "-" + asked + _ANSWER_SUFFIX
+    return AnswerSlot(folder, key, entry, name, content[1])
 
 
 @contextlib.contextmanager

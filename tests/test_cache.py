@@ -194,7 +194,52 @@ def test_command_line_cache_info_clear_and_no_cache(folder, log, capsys):
     assert capsys.readouterr().out == first  # served from the cache: the same state
     assert main(["cache", "info"]) == 0
     info = capsys.readouterr().out
-    assert str(folder) in info and "1 decoded log(s)" in info
+    assert str(folder) in info and "2 entries (decoded logs and answers)" in info
     assert main(["cache", "clear"]) == 0
-    assert "1 decoded log(s) removed" in capsys.readouterr().out
+    assert "2 entries removed" in capsys.readouterr().out
     assert not _entries(folder)
+
+
+def _answered(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.answer-cache"))
+
+
+def test_an_answer_is_kept_for_the_same_log_bytes_and_arguments_only(folder, log, capsys, monkeypatch):
+    decoded = _served(monkeypatch)
+    args = ["timeline", str(log), "--from", "2025-04-08", "--to", "2025-04-10", "--imposer", "USA", "--target", "CHN"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+    assert len(decoded) == 1 and len(_answered(folder)) == 1  # the second run neither decoded nor folded
+    assert main([*args[:-1], "MEX"]) == 0  # other arguments: another answer
+    assert len(_answered(folder)) == 2
+    capsys.readouterr()
+    status = log.stat()
+    log.write_bytes(log.read_bytes().replace(b'"rate": "125"', b'"rate": "126"', 1))
+    os.utime(log, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert main(args) == 0  # same size and time, other bytes: answered anew, from the log as it is
+    out, err = capsys.readouterr()
+    assert out != first and "hash chain" in err
+    assert len(_answered(folder)) == 2  # an answer printed with a warning is not kept
+
+
+def test_a_forged_answer_is_never_printed(folder, log, capsys):
+    args = ["replay", str(log), "--as-of", "2025-06-09"]
+    assert main(args) == 0
+    expected = capsys.readouterr().out
+    (entry,) = _answered(folder)
+    data = entry.read_bytes()
+    forged = data.replace(b"30", b"31")
+    assert forged != data
+    entry.write_bytes(forged)  # a changed figure, without the key to authenticate it
+    assert main(args) == 0
+    assert capsys.readouterr().out == expected
+
+
+def test_no_answer_is_kept_for_an_error_or_with_no_cache(folder, log, capsys):
+    assert main(["replay", str(log), "--as-of", "2025-06-09", "--no-cache"]) == 0
+    with pytest.raises(SystemExit):
+        main(["timeline", str(log), "--from", "2025-01-01", "--to", "2025-01-02", "--imposer", "USA",
+              "--target", "GBR", "--product", "870323", "--quota", "in", "--base", "-1"])
+    assert not _answered(folder)
