@@ -94,9 +94,9 @@ class _Widths:
 
 def _passes(log: Sequence[events.Record], start: date, end: date, known_at: datetime | None, progress: Progress,
             count: int) -> Fold:
-    """Pass ``k`` of ``count`` over the range: a new timeline, its progress shown as part of the whole."""
+    """Pass ``k`` of ``count`` over the range: a new timeline, its progress shown in days as a share of the whole."""
     def run(k: int) -> Iterator[tuple[date, NegotiationState]]:
-        shown = None if progress is None else (lambda done, total: progress(k * total + done, count * total))
+        shown = None if progress is None else (lambda done, total: progress((k * total + done) // count, total))
         return timeline(log, start, end, known_at=known_at, progress=shown)
     return run
 

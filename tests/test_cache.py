@@ -122,6 +122,7 @@ def test_a_corrupt_entry_is_ignored_and_rebuilt(folder, log, monkeypatch, damage
 
 def test_an_unusable_folder_means_no_cache_not_an_error(tmp_path, log, monkeypatch):
     decoded = _served(monkeypatch)
+    monkeypatch.delenv("NEGOTIATION_CACHE", raising=False)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("NEGOTIATION_CACHE_DIR", str(blocker / "cache"))
@@ -164,7 +165,8 @@ def test_a_sqlite_store_changed_through_its_write_ahead_log_is_a_miss(folder, tm
 
 
 def _reader(path: str, folder: str, queue) -> None:
-    os.environ["NEGOTIATION_CACHE_DIR"] = folder
+    os.environ["NEGOTIATION_CACHE_DIR"] = folder  # importing this module imported conftest, which turns it off
+    os.environ["NEGOTIATION_CACHE"] = "on"
     queue.put(events.dumps_jsonl(events.check_log_cached(path).events))
 
 

@@ -29,14 +29,20 @@ GOLDEN = json.loads((ROOT / "tests" / "data" / "cli-golden.json").read_text())
 
 
 @pytest.mark.parametrize("case", GOLDEN, ids=[" ".join(case["args"]) for case in GOLDEN])
-def test_streamed_output_equals_the_output_built_whole(case, monkeypatch):
-    """timeline (every pair, a pair, a product, a base, a quota side, known-at) and diff, in every format."""
+def test_streamed_output_equals_the_output_built_whole(case, monkeypatch, tmp_path):
+    """timeline (every pair, a pair, a product, a base, a quota side, known-at) and diff, in every format; then with
+    the cache on, twice (the second answered from it)."""
     monkeypatch.chdir(ROOT)
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = main(case["args"])
-    assert code == case["exit"]
-    assert hashlib.sha256(out.getvalue().encode("utf-8")).hexdigest() == case["sha256"]
+    for cached in (False, True, True):
+        if cached:
+            monkeypatch.setenv("NEGOTIATION_CACHE", "on")
+            monkeypatch.setenv("NEGOTIATION_CACHE_DIR", str(tmp_path / "cache"))
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = main(case["args"])
+        assert code == case["exit"]
+        assert hashlib.sha256(out.getvalue().encode("utf-8")).hexdigest() == case["sha256"]
+    assert len(list((tmp_path / "cache").glob("*.answer-cache"))) == 1
 
 
 def _pairs(states):
