@@ -56,8 +56,10 @@ from ._state import (
     Horizon,
     Instrument,
     InstrumentStatus,
+    LayerTable,
     Ledger,
     NegotiationState,
+    PendingLayer,
     Quota,
     Ruling,
     Talks,
@@ -155,6 +157,8 @@ class Builder:
         """The current contents of the facts known, for references ahead in valid time (none: none allowed)."""
         self._defined: Definitions | None = None
         self._horizon_cut: tuple[Horizon, int, Horizon] | None = None
+        self._pending: list[bool] = [False]
+        """Whether some owned layer's record is not built yet (a :class:`PendingLayer`), shared with its LayerTable."""
 
     def defined_at(self, field: str, key: str) -> datetime | None:
         """When an event among :attr:`facts_known` defining ``key`` was first recorded, or ``None``.
@@ -173,7 +177,13 @@ class Builder:
 
     def write(self, name: str) -> dict[Any, Any]:
         if name not in self._owned:
-            self._sections[name] = self._sections[name].copy()
+            section = self._sections[name]
+            if isinstance(section, LayerTable):
+                self._sections[name], self._pending = section.raw()
+            else:
+                self._sections[name] = section.copy()
+                if name == "layers":
+                    self._pending = [False]
             self._owned.add(name)
         return self._sections[name]  # type: ignore[no-any-return]
 
@@ -224,36 +234,19 @@ class Builder:
         self._layer_changes[(event.imposer, event.target, event.measure, event.scope.hs)] = event
 
     def _settle_layers(self) -> None:
-        """Turn the collected tariff changes into layer records on ``as_of``."""
+        """Turn the collected tariff changes into layers on ``as_of``; each record is built when first read
+        (:class:`LayerTable`), so a timeline builds only the records someone reads."""
         if not self._layer_changes:
             return
         layers = self.write("layers")
+        as_of = self.as_of
         for event in self._layer_changes.values():
-            if event.removes:
-                layers.pop(event.layer_key, None)
-                continue
             key = event.layer_key
-            layers[key] = TariffLayer(
-                imposer=event.imposer,
-                target=event.target,
-                measure=event.measure,
-                scope=event.scope,
-                rate=event.rate,
-                suspension=event.suspension,
-                applied_rate=_applied_rate(event.rate, event.suspension, self.as_of),
-                since=event.effective,
-                event_id=event.event_id,
-                accord_id=event.accord_id,
-                combination=event.combination,
-                exempt=event.exempt,
-                exempt_parties=event.exempt_parties,
-                yields_to=event.yields_to,
-                quota=event.quota,
-                ends=event.ends,
-            )
-            if event.ends is not None and event.ends <= self.as_of:
-                del layers[key]
+            if event.removes or (event.ends is not None and event.ends <= as_of):
+                layers.pop(key, None)
                 continue
+            layers[key] = PendingLayer(event, _applied_rate(event.rate, event.suspension, as_of))
+            self._pending[0] = True
             if event.suspension is not None or event.ends is not None:
                 self._watch("layers", key, layers[key])
         self._layer_changes.clear()
@@ -262,8 +255,9 @@ class Builder:
         """Note the next days on which a clock rule may change ``record`` (only once :meth:`advance` runs)."""
         if self._due is None:
             return
-        if isinstance(record, TariffLayer):
-            days = [day for day in (record.suspension.until if record.suspension else None, record.ends) if day]
+        if isinstance(record, (TariffLayer, PendingLayer)):
+            source = record.event if isinstance(record, PendingLayer) else record
+            days = [day for day in (source.suspension.until if source.suspension else None, source.ends) if day]
         elif isinstance(record, Accord):
             days = [record.window_start, *([record.deadline] if record.deadline is not None else [])]
         elif isinstance(record, Instrument):
@@ -300,6 +294,8 @@ class Builder:
         while self._due and self._due[0][0] <= as_of:
             _day, _order, section, key = heapq.heappop(self._due)
             record = self._sections[section].get(key)
+            if isinstance(record, PendingLayer):
+                record = record.record()
             if record is None or (current := _on(record, as_of)) is record:
                 continue
             if current is None:
@@ -311,7 +307,8 @@ class Builder:
         """The state so far, frozen; the builder copies a section again on its next write to it."""
         self._settle_layers()
         for name in self._owned:
-            self._sections[name] = MappingProxyType(self._sections[name])
+            owned = self._sections[name]
+            self._sections[name] = LayerTable(owned, self._pending) if name == "layers" else MappingProxyType(owned)
         self._owned.clear()
         if self._ledger is not None:
             self._sections["events"] = self._ledger.view()

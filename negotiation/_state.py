@@ -55,6 +55,8 @@ __all__ = [
     "LedgerView",
     "NegotiationState",
     "Horizon",
+    "LayerTable",
+    "PendingLayer",
     "Quota",
     "Ruling",
     "Talks",
@@ -66,7 +68,7 @@ _V = TypeVar("_V")
 
 
 def _readonly(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return mapping if isinstance(mapping, (MappingProxyType, LedgerView)) else MappingProxyType(dict(mapping))
+    return mapping if isinstance(mapping, (MappingProxyType, LedgerView, LayerTable)) else MappingProxyType(dict(mapping))
 
 
 class Ledger:
@@ -227,6 +229,100 @@ class TariffLayer:
     def suspended(self) -> bool:
         """Whether part of the rate is suspended on the state's date."""
         return self.applied_rate != self.rate
+
+
+class PendingLayer:
+    """A layer set on a day of a fold, its :class:`TariffLayer` not built yet: the event and the rate it applied then.
+
+    A timeline sets many layers that no one reads; :class:`LayerTable`
+    builds each record on first read, once.
+    """
+
+    __slots__ = ("applied_rate", "event")
+
+    def __init__(self, event: Any, applied_rate: Decimal) -> None:
+        self.event = event
+        self.applied_rate = applied_rate
+
+    def record(self) -> TariffLayer:
+        """The layer record (what the state holds)."""
+        event = self.event
+        return TariffLayer(
+            imposer=event.imposer, target=event.target, measure=event.measure, scope=event.scope, rate=event.rate,
+            suspension=event.suspension, applied_rate=self.applied_rate, since=event.effective,
+            event_id=event.event_id, accord_id=event.accord_id, combination=event.combination, exempt=event.exempt,
+            exempt_parties=event.exempt_parties, yields_to=event.yields_to, quota=event.quota, ends=event.ends,
+        )
+
+
+class LayerTable(Mapping[LayerKey, TariffLayer]):
+    """A state's layers: a read-only mapping of key to :class:`TariffLayer` whose records are built on first read.
+
+    The table shares its dict with the states of a fold that did not change
+    it; a record built on a read is stored in place, and is the same for
+    every state sharing the dict (a layer's record depends only on the event
+    and the rate it applied on the day it was set; the fold writes a new
+    dict when a clock rule changes it).
+    """
+
+    __slots__ = ("_data", "_pending")
+
+    def __init__(self, data: dict[LayerKey, Any], pending: list[bool]) -> None:
+        self._data = data
+        self._pending = pending  # [whether some entry may still be a PendingLayer], shared with the dict's other views
+
+    def _settled(self) -> dict[LayerKey, Any]:
+        data = self._data
+        if self._pending[0]:
+            for key, entry in data.items():
+                if type(entry) is PendingLayer:
+                    data[key] = entry.record()  # a value replaced, no key added: iterating on is safe
+            self._pending[0] = False
+        return data
+
+    def __getitem__(self, key: LayerKey) -> TariffLayer:
+        entry = self._data[key]
+        if type(entry) is PendingLayer:
+            entry = self._data[key] = entry.record()
+        return entry  # type: ignore[no-any-return]
+
+    def get(self, key: LayerKey, default: Any = None) -> Any:
+        return self[key] if key in self._data else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[LayerKey]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def values(self) -> ValuesView[TariffLayer]:
+        return self._settled().values()
+
+    def items(self) -> ItemsView[LayerKey, TariffLayer]:
+        return self._settled().items()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LayerTable):
+            return self._settled() == other._settled()
+        if isinstance(other, Mapping):
+            return self._settled() == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def copy(self) -> dict[LayerKey, TariffLayer]:
+        """A plain dict of the same layers."""
+        return dict(self._settled())
+
+    def raw(self) -> tuple[dict[LayerKey, Any], list[bool]]:
+        """For the fold: a copy of the entries (records or :class:`PendingLayer`), and whether some may be pending."""
+        return self._data.copy(), [self._pending[0]]
+
+    def __repr__(self) -> str:
+        return f"LayerTable({self._settled()!r})"
 
 
 class AccordStatus(enum.Enum):
