@@ -65,6 +65,7 @@ from ._state import (
     Talks,
     TalksStatus,
     TariffLayer,
+    layer_record,
 )
 
 __all__ = ["FACT_HANDLERS", "Builder", "Definitions", "announced_by", "defined_ahead"]
@@ -242,20 +243,24 @@ class Builder:
         as_of = self.as_of
         for event in self._layer_changes.values():
             key = event.layer_key
-            if event.removes or (event.ends is not None and event.ends <= as_of):
+            suspension, ends = event.suspension, event.ends
+            if event.removes or (ends is not None and ends <= as_of):
                 layers.pop(key, None)
                 continue
-            layers[key] = PendingLayer(event, _applied_rate(event.rate, event.suspension, as_of))
-            self._pending[0] = True
-            if event.suspension is not None or event.ends is not None:
-                self._watch("layers", key, layers[key])
+            if suspension is None:
+                layers[key] = event  # pending at its own rate: the record is built when first read (LayerTable)
+            else:
+                layers[key] = PendingLayer(event, _applied_rate(event.rate, suspension, as_of))
+            if suspension is not None or ends is not None:
+                self._watch("layers", key, event)
+        self._pending[0] = True
         self._layer_changes.clear()
 
     def _watch(self, section: str, key: Any, record: Any) -> None:
         """Note the next days on which a clock rule may change ``record`` (only once :meth:`advance` runs)."""
         if self._due is None:
             return
-        if isinstance(record, (TariffLayer, PendingLayer)):
+        if isinstance(record, (TariffLayer, PendingLayer, TariffChanged)):
             source = record.event if isinstance(record, PendingLayer) else record
             days = [day for day in (source.suspension.until if source.suspension else None, source.ends) if day]
         elif isinstance(record, Accord):
@@ -294,8 +299,8 @@ class Builder:
         while self._due and self._due[0][0] <= as_of:
             _day, _order, section, key = heapq.heappop(self._due)
             record = self._sections[section].get(key)
-            if isinstance(record, PendingLayer):
-                record = record.record()
+            if isinstance(record, (PendingLayer, TariffChanged)):
+                record = layer_record(record)
             if record is None or (current := _on(record, as_of)) is record:
                 continue
             if current is None:

@@ -62,6 +62,7 @@ __all__ = [
     "Talks",
     "TalksStatus",
     "TariffLayer",
+    "layer_record",
 ]
 
 _V = TypeVar("_V")
@@ -232,7 +233,8 @@ class TariffLayer:
 
 
 class PendingLayer:
-    """A layer set on a day of a fold, its :class:`TariffLayer` not built yet: the event and the rate it applied then.
+    """A suspended layer set on a day of a fold, its :class:`TariffLayer` not built yet: the event and the rate it
+    applied then. (A layer without a suspension is pending as its ``TariffChanged`` event itself.)
 
     A timeline sets many layers that no one reads; :class:`LayerTable`
     builds each record on first read, once.
@@ -244,15 +246,19 @@ class PendingLayer:
         self.event = event
         self.applied_rate = applied_rate
 
-    def record(self) -> TariffLayer:
-        """The layer record (what the state holds)."""
-        event = self.event
-        return TariffLayer(
-            imposer=event.imposer, target=event.target, measure=event.measure, scope=event.scope, rate=event.rate,
-            suspension=event.suspension, applied_rate=self.applied_rate, since=event.effective,
-            event_id=event.event_id, accord_id=event.accord_id, combination=event.combination, exempt=event.exempt,
-            exempt_parties=event.exempt_parties, yields_to=event.yields_to, quota=event.quota, ends=event.ends,
-        )
+
+def layer_record(entry: Any) -> TariffLayer:
+    """The layer record of a fold's layer entry: a :class:`TariffLayer` as it is; a :class:`PendingLayer`, or a
+    ``TariffChanged`` (applying its own rate), built."""
+    if type(entry) is TariffLayer:
+        return entry
+    event, applied_rate = (entry.event, entry.applied_rate) if type(entry) is PendingLayer else (entry, entry.rate)
+    return TariffLayer(
+        imposer=event.imposer, target=event.target, measure=event.measure, scope=event.scope, rate=event.rate,
+        suspension=event.suspension, applied_rate=applied_rate, since=event.effective,
+        event_id=event.event_id, accord_id=event.accord_id, combination=event.combination, exempt=event.exempt,
+        exempt_parties=event.exempt_parties, yields_to=event.yields_to, quota=event.quota, ends=event.ends,
+    )
 
 
 class LayerTable(Mapping[LayerKey, TariffLayer]):
@@ -269,22 +275,22 @@ class LayerTable(Mapping[LayerKey, TariffLayer]):
 
     def __init__(self, data: dict[LayerKey, Any], pending: list[bool]) -> None:
         self._data = data
-        self._pending = pending  # [whether some entry may still be a PendingLayer], shared with the dict's other views
+        self._pending = pending  # [whether some entry may still be pending], shared with the dict's other views
 
     def _settled(self) -> dict[LayerKey, Any]:
         data = self._data
         if self._pending[0]:
             for key, entry in data.items():
-                if type(entry) is PendingLayer:
-                    data[key] = entry.record()  # a value replaced, no key added: iterating on is safe
+                if type(entry) is not TariffLayer:
+                    data[key] = layer_record(entry)  # a value replaced, no key added: iterating on is safe
             self._pending[0] = False
         return data
 
     def __getitem__(self, key: LayerKey) -> TariffLayer:
         entry = self._data[key]
-        if type(entry) is PendingLayer:
-            entry = self._data[key] = entry.record()
-        return entry  # type: ignore[no-any-return]
+        if type(entry) is not TariffLayer:
+            entry = self._data[key] = layer_record(entry)
+        return entry
 
     def get(self, key: LayerKey, default: Any = None) -> Any:
         return self[key] if key in self._data else default
@@ -318,7 +324,8 @@ class LayerTable(Mapping[LayerKey, TariffLayer]):
         return dict(self._settled())
 
     def raw(self) -> tuple[dict[LayerKey, Any], list[bool]]:
-        """For the fold: a copy of the entries (records or :class:`PendingLayer`), and whether some may be pending."""
+        """For the fold: a copy of the entries (records or pending, see :func:`layer_record`), and whether some may be
+        pending."""
         return self._data.copy(), [self._pending[0]]
 
     def __repr__(self) -> str:

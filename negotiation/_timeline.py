@@ -93,19 +93,23 @@ def timeline(
     plan_due = through is not None and days[-1] > through
     if plan_due and through is not None and through < days[0]:
         builder.as_of = through  # nothing folded yet: start on the horizon's day to take the plan there
-    cursor = {"due": 0, "announce": 0}
+    due = announce = 0
+    fold, schedule = builder.fold, builder.schedule
 
     def move_to(day: date) -> None:
+        nonlocal due, announce
         builder.advance(day)
-        while cursor["due"] < len(contents) and contents[cursor["due"]].effective <= day:
-            builder.fold(contents[cursor["due"]])
-            cursor["due"] += 1
+        count = len(contents)
+        while due < count and contents[due].effective <= day:
+            fold(contents[due])
+            due += 1
         end_of_day = datetime.combine(day + ONE_DAY, time(), UTC)
-        while cursor["announce"] < len(announced) and announced[cursor["announce"]].recorded < end_of_day:
-            content = announced[cursor["announce"]]
-            cursor["announce"] += 1
+        count = len(announced)
+        while announce < count and announced[announce].recorded < end_of_day:
+            content = announced[announce]
+            announce += 1
             if content.effective > day:
-                builder.schedule(content)
+                schedule(content)
 
     def states() -> Iterator[tuple[date, NegotiationState]]:
         nonlocal plan_due
