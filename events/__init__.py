@@ -11,6 +11,16 @@ This package imports nothing of ``negotiation``: a tool that only writes logs
 needs only ``events``.
 """
 
+from ._cache import (
+    AnswerSlot,
+    CacheInfo,
+    answer_slot,
+    cache_folder,
+    cache_info,
+    check_log_cached,
+    clear_cache,
+    schema_fingerprint,
+)
 from ._chain import GENESIS, Verification
 from ._codec import (
     MAX_LINE_BYTES,
@@ -111,9 +121,11 @@ __all__ = [
     "AccordExtended",
     "AccordReached",
     "Amount",
+    "AnswerSlot",
     "AnyEvent",
     "BaseRateSet",
     "BlocMembersSet",
+    "CacheInfo",
     "ChainWarning",
     "Combination",
     "Commitment",
@@ -174,9 +186,14 @@ __all__ = [
     "UnknownRecordError",
     "UnresolvedReferenceError",
     "Verification",
+    "answer_slot",
+    "cache_folder",
+    "cache_info",
     "canonical_decimal",
     "check_jsonl",
     "check_log",
+    "check_log_cached",
+    "clear_cache",
     "convert",
     "converter",
     "defined_ids",
@@ -197,6 +214,7 @@ __all__ = [
     "redact_location",
     "referenced_ids",
     "repair",
+    "schema_fingerprint",
     "store_kind",
     "to_dict",
     "to_record",

@@ -11,7 +11,8 @@
     uk.duty("USA", "GBR", "870323", quota="in")   # Decimal('10'): base 2.5 + Section 232 at 7.5
 """
 
-from ._arrow import Rows
+from typing import TYPE_CHECKING, Any
+
 from ._errors import (
     ConflictingEventError,
     InconsistentEventError,
@@ -20,40 +21,107 @@ from ._errors import (
     QueryError,
     UnknownReferenceError,
 )
-from ._explain import Explanation, Reason, explain
-from ._fold import apply, find_problems, replay
-from ._report import report
-from ._rows import (
-    AccordRow,
-    LicenceRow,
-    TalksRow,
-    TariffRow,
-    TradeDataRow,
-    accord_rows,
-    accord_series,
-    licence_rows,
-    talks_rows,
-    tariff_series,
-    tariff_table,
-    trade_data_rows,
-)
-from ._state import (
-    Accord,
-    AccordStatus,
-    BaseRate,
-    Bloc,
-    ControlStatus,
-    ExportControl,
-    Instrument,
-    InstrumentStatus,
-    NegotiationState,
-    Quota,
-    Talks,
-    TalksStatus,
-    TariffLayer,
-)
-from ._tariffs import RULES, Contribution, Reach, Rule, TariffBreakdown
-from ._timeline import Change, ChangeKind, Citation, changes, timeline
+
+if TYPE_CHECKING:
+    from ._arrow import Rows
+    from ._explain import Explanation, Reason, explain
+    from ._fold import apply, find_problems, replay
+    from ._report import report
+    from ._rows import (
+        AccordRow,
+        LicenceRow,
+        TalksRow,
+        TariffRow,
+        TradeDataRow,
+        accord_rows,
+        accord_series,
+        licence_rows,
+        talks_rows,
+        tariff_series,
+        tariff_table,
+        trade_data_rows,
+    )
+    from ._state import (
+        Accord,
+        AccordStatus,
+        BaseRate,
+        Bloc,
+        ControlStatus,
+        ExportControl,
+        Instrument,
+        InstrumentStatus,
+        NegotiationState,
+        Quota,
+        Talks,
+        TalksStatus,
+        TariffLayer,
+    )
+    from ._tariffs import RULES, Contribution, Reach, Rule, TariffBreakdown
+    from ._timeline import Change, ChangeKind, Citation, changes, timeline
+
+_LAZY = {
+    "Accord": "._state",
+    "AccordRow": "._rows",
+    "AccordStatus": "._state",
+    "BaseRate": "._state",
+    "Bloc": "._state",
+    "Change": "._timeline",
+    "ChangeKind": "._timeline",
+    "Citation": "._timeline",
+    "Contribution": "._tariffs",
+    "ControlStatus": "._state",
+    "Explanation": "._explain",
+    "ExportControl": "._state",
+    "Instrument": "._state",
+    "InstrumentStatus": "._state",
+    "LicenceRow": "._rows",
+    "NegotiationState": "._state",
+    "Quota": "._state",
+    "RULES": "._tariffs",
+    "Reach": "._tariffs",
+    "Reason": "._explain",
+    "Rows": "._arrow",
+    "Rule": "._tariffs",
+    "Talks": "._state",
+    "TalksRow": "._rows",
+    "TalksStatus": "._state",
+    "TariffBreakdown": "._tariffs",
+    "TariffLayer": "._state",
+    "TariffRow": "._rows",
+    "TradeDataRow": "._rows",
+    "accord_rows": "._rows",
+    "accord_series": "._rows",
+    "apply": "._fold",
+    "changes": "._timeline",
+    "explain": "._explain",
+    "find_problems": "._fold",
+    "licence_rows": "._rows",
+    "replay": "._fold",
+    "report": "._report",
+    "talks_rows": "._rows",
+    "tariff_series": "._rows",
+    "tariff_table": "._rows",
+    "timeline": "._timeline",
+    "trade_data_rows": "._rows",
+}
+"""Each public name and the module it comes from: imported on first use, so that a command (or a script) pays
+only for what it uses; ``from negotiation import X`` works for every name in ``__all__``."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 for _error in (ConflictingEventError, InconsistentEventError, NegotiationError, OpaqueRecordWarning, QueryError,
                UnknownReferenceError):

@@ -10,7 +10,9 @@ frozen state holds a prefix view, so the states of a timeline share it.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
@@ -54,13 +56,16 @@ from ._state import (
     Horizon,
     Instrument,
     InstrumentStatus,
+    LayerTable,
     Ledger,
     NegotiationState,
+    PendingLayer,
     Quota,
     Ruling,
     Talks,
     TalksStatus,
     TariffLayer,
+    layer_record,
 )
 
 __all__ = ["FACT_HANDLERS", "Builder", "Definitions", "announced_by", "defined_ahead"]
@@ -152,6 +157,9 @@ class Builder:
         self.facts_known: Sequence[Any] = ()
         """The current contents of the facts known, for references ahead in valid time (none: none allowed)."""
         self._defined: Definitions | None = None
+        self._horizon_cut: tuple[Horizon, int, Horizon] | None = None
+        self._pending: list[bool] = [False]
+        """Whether some owned layer's record is not built yet (a :class:`PendingLayer`), shared with its LayerTable."""
 
     def defined_at(self, field: str, key: str) -> datetime | None:
         """When an event among :attr:`facts_known` defining ``key`` was first recorded, or ``None``.
@@ -170,7 +178,13 @@ class Builder:
 
     def write(self, name: str) -> dict[Any, Any]:
         if name not in self._owned:
-            self._sections[name] = self._sections[name].copy()
+            section = self._sections[name]
+            if isinstance(section, LayerTable):
+                self._sections[name], self._pending = section.raw()
+            else:
+                self._sections[name] = section.copy()
+                if name == "layers":
+                    self._pending = [False]
             self._owned.add(name)
         return self._sections[name]  # type: ignore[no-any-return]
 
@@ -221,46 +235,34 @@ class Builder:
         self._layer_changes[(event.imposer, event.target, event.measure, event.scope.hs)] = event
 
     def _settle_layers(self) -> None:
-        """Turn the collected tariff changes into layer records on ``as_of``."""
+        """Turn the collected tariff changes into layers on ``as_of``; each record is built when first read
+        (:class:`LayerTable`), so a timeline builds only the records someone reads."""
         if not self._layer_changes:
             return
         layers = self.write("layers")
+        as_of = self.as_of
         for event in self._layer_changes.values():
-            if event.removes:
-                layers.pop(event.layer_key, None)
-                continue
             key = event.layer_key
-            layers[key] = TariffLayer(
-                imposer=event.imposer,
-                target=event.target,
-                measure=event.measure,
-                scope=event.scope,
-                rate=event.rate,
-                suspension=event.suspension,
-                applied_rate=_applied_rate(event.rate, event.suspension, self.as_of),
-                since=event.effective,
-                event_id=event.event_id,
-                accord_id=event.accord_id,
-                combination=event.combination,
-                exempt=event.exempt,
-                exempt_parties=event.exempt_parties,
-                yields_to=event.yields_to,
-                quota=event.quota,
-                ends=event.ends,
-            )
-            if event.ends is not None and event.ends <= self.as_of:
-                del layers[key]
+            suspension, ends = event.suspension, event.ends
+            if event.removes or (ends is not None and ends <= as_of):
+                layers.pop(key, None)
                 continue
-            if event.suspension is not None or event.ends is not None:
-                self._watch("layers", key, layers[key])
+            if suspension is None:
+                layers[key] = event  # pending at its own rate: the record is built when first read (LayerTable)
+            else:
+                layers[key] = PendingLayer(event, _applied_rate(event.rate, suspension, as_of))
+            if suspension is not None or ends is not None:
+                self._watch("layers", key, event)
+        self._pending[0] = True
         self._layer_changes.clear()
 
     def _watch(self, section: str, key: Any, record: Any) -> None:
         """Note the next days on which a clock rule may change ``record`` (only once :meth:`advance` runs)."""
         if self._due is None:
             return
-        if isinstance(record, TariffLayer):
-            days = [day for day in (record.suspension.until if record.suspension else None, record.ends) if day]
+        if isinstance(record, (TariffLayer, PendingLayer, TariffChanged)):
+            source = record.event if isinstance(record, PendingLayer) else record
+            days = [day for day in (source.suspension.until if source.suspension else None, source.ends) if day]
         elif isinstance(record, Accord):
             days = [record.window_start, *([record.deadline] if record.deadline is not None else [])]
         elif isinstance(record, Instrument):
@@ -297,6 +299,8 @@ class Builder:
         while self._due and self._due[0][0] <= as_of:
             _day, _order, section, key = heapq.heappop(self._due)
             record = self._sections[section].get(key)
+            if isinstance(record, (PendingLayer, TariffChanged)):
+                record = layer_record(record)
             if record is None or (current := _on(record, as_of)) is record:
                 continue
             if current is None:
@@ -308,20 +312,34 @@ class Builder:
         """The state so far, frozen; the builder copies a section again on its next write to it."""
         self._settle_layers()
         for name in self._owned:
-            self._sections[name] = MappingProxyType(self._sections[name])
+            owned = self._sections[name]
+            self._sections[name] = LayerTable(owned, self._pending) if name == "layers" else MappingProxyType(owned)
         self._owned.clear()
         if self._ledger is not None:
             self._sections["events"] = self._ledger.view()
         if self._last is not None:
             self.last_applied = self._last.sort_key
             self._last = None
-        horizon = self.horizon
-        if horizon.projection:
-            horizon = attrs.evolve(horizon, projection=tuple(p for p in horizon.projection if p[0] <= self.as_of))
-        return NegotiationState(
-            as_of=self.as_of, known_at=self.known_at, last_applied=self.last_applied, horizon=horizon,
+        return NegotiationState._stored(
+            as_of=self.as_of, known_at=self.known_at, last_applied=self.last_applied, horizon=self._horizon_on(),
             **self._sections,
         )
+
+    def _horizon_on(self) -> Horizon:
+        """The horizon with the projection plan's rules up to ``as_of`` (the plan is sorted by day).
+
+        The same object as the last state's while no rule came due, so a
+        long timeline past the horizon does not copy the plan every day.
+        """
+        horizon = self.horizon
+        if not horizon.projection:
+            return horizon
+        due = bisect.bisect_right(horizon.projection, self.as_of, key=operator.itemgetter(0))
+        if self._horizon_cut is not None and self._horizon_cut[0] is horizon and self._horizon_cut[1] == due:
+            return self._horizon_cut[2]
+        cut = attrs.evolve(horizon, projection=horizon.projection[:due])
+        self._horizon_cut = (horizon, due, cut)
+        return cut
 
 
 def _on(record: TariffLayer | Accord | ExportControl | Instrument, as_of: date) -> Any:

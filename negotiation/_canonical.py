@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from events import converter, to_dict
 
+from ._tariffs import all_goods_breakdowns
+
 if TYPE_CHECKING:
     from ._state import NegotiationState
+    from ._tariffs import TariffBreakdown
 
 __all__ = ["canonical_json", "digest", "state_to_dict"]
 
@@ -30,9 +33,9 @@ def _layer(layer: Any) -> dict[str, Any]:
     return data
 
 
-def _pair_total(state: NegotiationState, imposer: str, target: str) -> dict[str, Any]:
+def _pair_total(found: TariffBreakdown) -> dict[str, Any]:
     """One pair's all-goods additional duty; where it depends on the base (an all-in layer), ``null`` and why."""
-    found = state.breakdown(imposer, target)
+    imposer, target = found.imposer, found.target
     row: dict[str, Any] = {"imposer": imposer, "target": target,
                            "all_goods_rate": None if found.missing else str(found.additional)}
     if found.missing:
@@ -80,7 +83,7 @@ def state_to_dict(state: NegotiationState) -> dict[str, Any]:
             "covers": list(horizon.covers),
             "projection": [{"day": _iso(day), "rule": words} for day, words in horizon.projection],
         },
-        "tariffs": [_pair_total(state, imposer, target) for imposer, target in pairs],
+        "tariffs": [_pair_total(found) for found in all_goods_breakdowns(state, pairs).values()],
         "layers": [_layer(layer) for layer in state.tariff_layers()],
         **{name: rows for name, rows in optional.items() if rows},
         "accords": [

@@ -7,32 +7,25 @@ Exit codes: 0 success, 1 invalid input (a bad log, an unreadable file),
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from importlib import metadata
 from typing import Any
 
 import events
 
-from ._canonical import canonical_json
+from ._cli_cache import Kept, add_cache_command, answer_slot, cache_command
 from ._cli_logs import LOG_COMMANDS, add_log_commands
 from ._cli_stores import STORE_COMMANDS, add_store_commands
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
-from ._explain import explain
-from ._fold import find_problems, replay
 from ._progress import progress_bar
-from ._render import render_changes, render_explanation, render_text
-from ._rows import layer_label, layer_pairs
-from ._safe import for_spreadsheet, for_terminal, say
-from ._tariffs import Reach, TariffBreakdown
-from ._timeline import changes, timeline
+from ._safe import for_terminal, say
+
+# Each command imports what only it uses (the fold, the renderers, the timeline) when it runs: start-up is import time.
 
 __all__ = ["main"]
 
@@ -92,10 +85,21 @@ def _rate_terms(parser: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
+    from importlib import metadata  # only for --version: it costs more to import than a replay of a seed log
+
     try:
         return metadata.version("negotiation-state")
     except metadata.PackageNotFoundError:
         return "(not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looking the version up only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
 
 
 def _command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
@@ -107,6 +111,8 @@ def _command(commands: Any, name: str, summary: str, description: str) -> argpar
                         help="skip records of unknown types or future versions, with a warning, instead of refusing")
     parser.add_argument("--strict", action="store_true",
                         help="refuse a log whose hash chain is broken (default: a warning on standard error)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="decode the log without the cache of decoded logs (see `negotiation cache info`)")
     return parser
 
 
@@ -125,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="negotiation", description="Replay a negotiation event log (JSON Lines, SQLite or PostgreSQL) to a date."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show program's version number and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(commands, "replay", "print the state on a date",
@@ -198,6 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     page.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
     add_log_commands(commands)
     add_store_commands(commands, _date)
+    add_cache_command(commands)
     return parser
 
 
@@ -224,17 +231,23 @@ def _located(problem: NegotiationError, path: str, found: events.LogCheck) -> st
 
 
 def _json(data: Any) -> str:
+    from ._canonical import canonical_json
+
     return for_terminal(canonical_json(events.converter.unstructure(data)), json=True) + "\n"
 
 
 def _replay(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
+    from ._canonical import canonical_json
+    from ._fold import replay
+    from ._render import render_text
+
     state = replay(log, as_of=args.as_of, known_at=args.known_at, progress=progress_bar("replay", events=len(log)))
     if args.format == "json":
         return for_terminal(canonical_json({**state.to_dict(), "digest": state.digest}), json=True) + "\n"
     return render_text(state)
 
 
-def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
+def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> Iterator[str]:
     if (args.imposer is None) != (args.target is None) or (
         (args.product or args.base is not None or args.quota) and args.imposer is None
     ):
@@ -242,59 +255,10 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
     if args.end < args.start:
         raise _Usage(f"--to ({args.end}) is before --from ({args.start})")
     bar = progress_bar("timeline", events=len(log), days=(args.end - args.start).days + 1)
-    states = timeline(log, args.start, args.end, known_at=args.known_at, progress=bar)
-    if args.imposer is not None:
-        found = [state.breakdown(args.imposer, args.target, args.product, base=args.base, quota=args.quota)
-                 for _, state in states]
-        labels = sorted({layer_label(c.layer, args.target) for b in found for c in b.contributions})
-        flat: list[dict[str, Any]] = [_breakdown_row(b, labels) for b in found]
-    else:
-        kept = list(states)
-        pairs = sorted({pair for _, state in kept for pair in layer_pairs(state)})
-        flat = [{"date": day, "projected": state.projected,
-                 **{f"{i} on {t}": _total_cell(state.breakdown(i, t)) for i, t in pairs}}
-                for day, state in kept]
-    if args.format == "json":
-        return _json(flat)
-    header = list(flat[0]) if flat else ["date"]
-    table = [["" if row[key] is None else str(events.converter.unstructure(row[key])) for key in header] for row in flat]
-    if args.format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows([[for_spreadsheet(cell) for cell in line] for line in (header, *table)])
-        return buffer.getvalue()
-    cells = [header, *table]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-    return "".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() + "\n" for line in cells)
+    from ._cli_series import timeline_output
 
-
-def _need(found: TariffBreakdown) -> str:
-    return _NEEDS_QUOTA if any(c.reach is Reach.NEEDS_QUOTA for c in found.contributions) else _NEEDS_BASE
-
-
-def _total_cell(found: TariffBreakdown) -> Decimal | str:
-    """A total, or what it needs (a base or a quota choice) where a rule cannot give a number."""
-    return _need(found) if found.missing else found.additional
-
-
-def _breakdown_row(found: TariffBreakdown, labels: list[str]) -> dict[str, Any]:
-    """A pair timeline row; where a rule needs a base or a quota choice not given, the cell says so instead of a number."""
-    need = _need(found)
-    total = None if found.missing else found.additional
-    amounts = {layer_label(c.layer, found.target): c.amount for c in found.contributions}
-    return {
-        "date": found.as_of, "total": need if total is None else total, "base": found.base,
-        "duty": None if total is None or found.base is None else found.duty,
-        "projected": found.projected,
-        **{label: (need if amounts[label] is None else amounts[label]) if label in amounts else None
-           for label in labels},
-    }
-
-
-_NEEDS_QUOTA = "needs --quota"
-"""A cell whose figure depends on the side of a tariff-rate quota the command did not choose."""
-_NEEDS_BASE = "needs base"
-"""An every-pair cell whose all-goods total depends on the base rate (an all-in layer): no number is right."""
+    return timeline_output(log, args.start, args.end, imposer=args.imposer, target=args.target, product=args.product,
+                           base=args.base, quota=args.quota, known_at=args.known_at, fmt=args.format, progress=bar)
 
 
 def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
@@ -303,6 +267,9 @@ def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
                 if args.second == args.first > events.EARLIEST else "")
         raise _Usage(f"D2 ({args.second}) must be after D1 ({args.first}): diff lists the changes after D1 up to and "
                      f"including D2{hint}")
+    from ._render import render_changes
+    from ._timeline import changes
+
     bar = progress_bar("diff", events=len(log), days=(args.second - args.first).days)
     found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at, progress=bar)
     if args.format == "json":
@@ -315,6 +282,10 @@ def _explain(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
         args.accord is None and (args.imposer is None or args.target is None)
     ) or (args.accord is not None and (args.product is not None or args.base is not None or args.quota)):
         raise _Usage("give either --imposer and --target (and optionally --product, --base, --quota), or --accord")
+    from ._explain import explain
+    from ._fold import replay
+    from ._render import render_explanation
+
     state = replay(log, as_of=args.as_of, known_at=args.known_at, progress=progress_bar("explain", events=len(log)))
     explanation = explain(state, imposer=args.imposer, target=args.target, product=args.product, accord_id=args.accord,
                           base=args.base, quota=args.quota)
@@ -380,6 +351,8 @@ class _Usage(Exception):
 
 
 def _validate(args: argparse.Namespace, found: events.LogCheck) -> int:
+    from ._fold import find_problems
+
     shown = events.redact_location(args.log)
     problems = [str(error) for error in found.errors]
     problems += [_located(problem, shown, found) for problem in find_problems(found.events)]
@@ -429,10 +402,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    slot = answer_slot(args)  # the answer printed last time for this log's bytes, these arguments and this code
+    held = None if slot is None else slot.get()
+    if held is not None:
+        return _print(held)
+    kept = Kept()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OpaqueRecordWarning)
         warnings.simplefilter("error" if getattr(args, "strict", False) else "always", events.ChainWarning)
-        code = _run(parser, args)
+        code = _run(parser, args, kept)
+    if slot is not None and code == EXIT_OK and not caught and kept.pieces is not None:
+        slot.put("".join(kept.pieces))
     for warning in caught:
         if args.command == "validate" and issubclass(warning.category, events.ChainWarning):
             continue  # validate reports the broken chain as a problem of its own
@@ -440,13 +420,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _print(text: str) -> int:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, kept: Kept) -> int:
     try:
         if args.command in LOG_COMMANDS:
             return LOG_COMMANDS[args.command](args)
         if args.command in STORE_COMMANDS:
             return STORE_COMMANDS[args.command](args)
-        found = events.check_log(args.log, keep_unknown=args.keep_unknown, stream=args.stream)
+        if args.command == "cache":
+            return cache_command(args)
+        read = events.check_log if args.no_cache else events.check_log_cached  # the one place query commands read
+        found = read(args.log, keep_unknown=args.keep_unknown, stream=args.stream)
     except OSError as exc:
         say(f"negotiation: error: cannot use {exc.filename or events.redact_location(args.log)}: {exc.strerror or exc}")
         return EXIT_INVALID
@@ -459,9 +451,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         say(f"negotiation: error: {found.errors[0]}")
         return EXIT_INVALID
     try:
-        sys.stdout.write(for_terminal(_COMMANDS[args.command](args, found.events)))
+        output = _COMMANDS[args.command](args, found.events)
+        for piece in [output] if isinstance(output, str) else output:  # a str, or pieces written as they are made
+            safe = for_terminal(piece)
+            sys.stdout.write(safe)
+            kept.add(safe)
         sys.stdout.flush()
     except BrokenPipeError:
+        kept.drop()
         # The reader (e.g. `head`) closed the pipe: stop quietly, as other command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

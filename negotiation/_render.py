@@ -20,7 +20,7 @@ from events import (
 from ._explain import Explanation, ruling_words
 from ._safe import one_line
 from ._state import Accord, Instrument, NegotiationState, Talks, TariffLayer
-from ._tariffs import Contribution, Reach, layer_terms
+from ._tariffs import Contribution, Reach, all_goods_breakdowns, layer_terms
 from ._timeline import Change, Citation, content_before
 from ._words import field_changes, headline, instant
 
@@ -94,8 +94,9 @@ def _tariffs(state: NegotiationState) -> list[str]:
     marks = _corrections(state)
     if not pairs:
         lines.append("  none")
+    totals = all_goods_breakdowns(state, pairs)  # one pass over the layers for every pair
     for imposer, target in pairs:
-        found = state.breakdown(imposer, target)
+        found = totals[(imposer, target)]
         total = found.summary() if found.missing else _pct(found.additional)
         mark = " (PROJECTION: after the log's horizon)" if state.projected else ""
         if found.partial:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+import attrs
 from attrs import field, frozen
 
 from events import (
@@ -57,18 +58,21 @@ __all__ = [
     "LedgerView",
     "NegotiationState",
     "Horizon",
+    "LayerTable",
+    "PendingLayer",
     "Quota",
     "Ruling",
     "Talks",
     "TalksStatus",
     "TariffLayer",
+    "layer_record",
 ]
 
 _V = TypeVar("_V")
 
 
 def _readonly(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return mapping if isinstance(mapping, (MappingProxyType, LedgerView)) else MappingProxyType(dict(mapping))
+    return mapping if isinstance(mapping, (MappingProxyType, LedgerView, LayerTable)) else MappingProxyType(dict(mapping))
 
 
 def _plain_state(record: Any) -> dict[str, Any]:
@@ -245,6 +249,106 @@ class TariffLayer:
     def suspended(self) -> bool:
         """Whether part of the rate is suspended on the state's date."""
         return self.applied_rate != self.rate
+
+
+class PendingLayer:
+    """A suspended layer set on a day of a fold, its :class:`TariffLayer` not built yet: the event and the rate it
+    applied then. (A layer without a suspension is pending as its ``TariffChanged`` event itself.)
+
+    A timeline sets many layers that no one reads; :class:`LayerTable`
+    builds each record on first read, once.
+    """
+
+    __slots__ = ("applied_rate", "event")
+
+    def __init__(self, event: Any, applied_rate: Decimal) -> None:
+        self.event = event
+        self.applied_rate = applied_rate
+
+
+def layer_record(entry: Any) -> TariffLayer:
+    """The layer record of a fold's layer entry: a :class:`TariffLayer` as it is; a :class:`PendingLayer`, or a
+    ``TariffChanged`` (applying its own rate), built."""
+    if type(entry) is TariffLayer:
+        return entry
+    event, applied_rate = (entry.event, entry.applied_rate) if type(entry) is PendingLayer else (entry, entry.rate)
+    return TariffLayer(
+        imposer=event.imposer, target=event.target, measure=event.measure, scope=event.scope, rate=event.rate,
+        suspension=event.suspension, applied_rate=applied_rate, since=event.effective,
+        event_id=event.event_id, accord_id=event.accord_id, combination=event.combination, exempt=event.exempt,
+        exempt_parties=event.exempt_parties, yields_to=event.yields_to, quota=event.quota, ends=event.ends,
+    )
+
+
+class LayerTable(Mapping[LayerKey, TariffLayer]):
+    """A state's layers: a read-only mapping of key to :class:`TariffLayer` whose records are built on first read.
+
+    The table shares its dict with the states of a fold that did not change
+    it; a record built on a read is stored in place, and is the same for
+    every state sharing the dict (a layer's record depends only on the event
+    and the rate it applied on the day it was set; the fold writes a new
+    dict when a clock rule changes it).
+    """
+
+    __slots__ = ("_data", "_pending")
+
+    def __init__(self, data: dict[LayerKey, Any], pending: list[bool]) -> None:
+        self._data = data
+        self._pending = pending  # [whether some entry may still be pending], shared with the dict's other views
+
+    def _settled(self) -> dict[LayerKey, Any]:
+        data = self._data
+        if self._pending[0]:
+            for key, entry in data.items():
+                if type(entry) is not TariffLayer:
+                    data[key] = layer_record(entry)  # a value replaced, no key added: iterating on is safe
+            self._pending[0] = False
+        return data
+
+    def __getitem__(self, key: LayerKey) -> TariffLayer:
+        entry = self._data[key]
+        if type(entry) is not TariffLayer:
+            entry = self._data[key] = layer_record(entry)
+        return entry
+
+    def get(self, key: LayerKey, default: Any = None) -> Any:
+        return self[key] if key in self._data else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[LayerKey]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def values(self) -> ValuesView[TariffLayer]:
+        return self._settled().values()
+
+    def items(self) -> ItemsView[LayerKey, TariffLayer]:
+        return self._settled().items()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LayerTable):
+            return self._settled() == other._settled()
+        if isinstance(other, Mapping):
+            return self._settled() == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def copy(self) -> dict[LayerKey, TariffLayer]:
+        """A plain dict of the same layers."""
+        return dict(self._settled())
+
+    def raw(self) -> tuple[dict[LayerKey, Any], list[bool]]:
+        """For the fold: a copy of the entries (records or pending, see :func:`layer_record`), and whether some may be
+        pending."""
+        return self._data.copy(), [self._pending[0]]
+
+    def __repr__(self) -> str:
+        return f"LayerTable({self._settled()!r})"
 
 
 class AccordStatus(enum.Enum):
@@ -623,6 +727,22 @@ class NegotiationState:
     __setstate__ = _frozen_state
 
     @classmethod
+    def _stored(cls, **fields: Any) -> NegotiationState:
+        """A state from every field already in its stored form (mappings read-only): what ``Builder.freeze`` makes
+        once per day of a timeline, without the converters' per-field checks (the builder's sections are
+        ``MappingProxyType`` or :class:`LedgerView` already).
+
+        Raises:
+            TypeError: not exactly the state's fields.
+        """
+        if fields.keys() != _STATE_FIELDS:
+            raise TypeError(f"expected the fields {sorted(_STATE_FIELDS)}, got {sorted(fields)}")
+        state = object.__new__(cls)
+        for name, value in fields.items():
+            object.__setattr__(state, name, value)
+        return state
+
+    @classmethod
     def empty(cls, as_of: date, *, known_at: datetime | None = None) -> NegotiationState:
         """The state before any event, on ``as_of``."""
         return cls(as_of=as_of, known_at=known_at)
@@ -848,3 +968,6 @@ class NegotiationState:
                        f"<td style=\"text-align:left\">{html.escape(value)}</td></tr>"
                        for name, value in self._summary())
         return f"<table><caption>NegotiationState</caption><tbody>{rows}</tbody></table>"
+
+
+_STATE_FIELDS = frozenset(field.name for field in attrs.fields(NegotiationState))

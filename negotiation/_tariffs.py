@@ -36,7 +36,7 @@ CSMS #65829726 on the all-in rate; HTS 9903.01.33 on Section 232 goods).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -62,7 +62,10 @@ __all__ = [
     "Reach",
     "Rule",
     "TariffBreakdown",
+    "all_goods_breakdowns",
+    "all_goods_series",
     "breakdown",
+    "breakdown_series",
     "layer_terms",
 ]
 
@@ -260,15 +263,24 @@ def _specificity(target: str, partner: str) -> int:
     return 2 if target == partner else 0 if target == EVERY_PARTNER else 1
 
 
-def _reaching(state: NegotiationState, imposer: str, target: str, product: str | None) -> list[TariffLayer]:
-    blocs = {bloc.bloc for bloc in state.blocs.values() if target in bloc.members}
+def _layer_order(layer: TariffLayer) -> tuple[str, str, tuple[str, ...]]:
+    return layer.measure, layer.target, layer.scope.hs
+
+
+def _blocs_of(state: NegotiationState, target: str) -> set[str]:
+    """The blocs ``target`` belongs to on the state's date."""
+    return {bloc.bloc for bloc in state.blocs.values() if target in bloc.members}
+
+
+def _reaching(state: NegotiationState, imposer: str, target: str, product: str | None,
+              blocs: set[str]) -> list[TariffLayer]:
     targets = {target, EVERY_PARTNER, *blocs}
     found = [
         layer for layer in state.layers.values()
         if layer.imposer == imposer and layer.target in targets
         and (layer.scope.covers(product) if product is not None else layer.scope.all_goods)
     ]
-    return sorted(found, key=lambda layer: (layer.measure, layer.target, layer.scope.hs))
+    return sorted(found, key=_layer_order)
 
 
 def _base(state: NegotiationState, imposer: str, product: str | None) -> tuple[Decimal | None, str | None]:
@@ -325,18 +337,162 @@ def breakdown(
             other in a cycle; one measure reaches the partner through two
             blocs; a layer's quota is of another pair.
     """
-    imposer, target, product = as_party("imposer", imposer), as_party("target", target), as_product(product)
-    if target == imposer:
-        raise QueryError("target", target, f"a party other than the imposer {imposer}")
-    if base is not None:
-        base = _checked_base(base)
-    if quota not in ("in", "out", None):
-        raise QueryError("quota", quota, "'in', 'out' or None")
+    imposer, target, product, base = _checked_query(imposer, target, product, base, quota)
     base_event_id = None
     if base is None:
         base, base_event_id = _base(state, imposer, product)
-    layers = _reaching(state, imposer, target, product)
-    blocs = {bloc.bloc for bloc in state.blocs.values() if target in bloc.members}
+    blocs = _blocs_of(state, target)
+    layers = _reaching(state, imposer, target, product, blocs)
+    return _combined(state, imposer, target, product, layers, blocs, base, base_event_id, quota)
+
+
+def _checked_query(imposer: Any, target: Any, product: Any, base: Any,
+                   quota: Any) -> tuple[str, str, str | None, Decimal | None]:
+    """Check a breakdown's arguments: the codes in canonical form (``"usa"`` is ``"USA"``, ``"1201.90"`` is
+    ``"120190"``) and the base in canonical form (or ``None``)."""
+    imposer, target, product = as_party("imposer", imposer), as_party("target", target), as_product(product)
+    if target == imposer:
+        raise QueryError("target", target, f"a party other than the imposer {imposer}")
+    checked = None if base is None else _checked_base(base)
+    if quota not in ("in", "out", None):
+        raise QueryError("quota", quota, "'in', 'out' or None")
+    return imposer, target, product, checked
+
+
+def breakdown_series(
+    states: Iterable[NegotiationState],
+    imposer: str,
+    target: str,
+    product: str | None = None,
+    *,
+    base: Decimal | None = None,
+    quota: QuotaChoice = None,
+) -> Iterator[TariffBreakdown]:
+    """Each state's ``breakdown(state, imposer, target, product, base=base, quota=quota)``, in order.
+
+    Equal to calling :func:`breakdown` on each state, but the arguments are
+    checked once and the layers that reach the product are looked up again
+    only when a state's layers or blocs are not the previous state's (the
+    states of a timeline share them until they change), so a long series
+    costs each day only the layers that reach the product.
+
+    Raises:
+        As :func:`breakdown`.
+    """
+    imposer, target, product, base = _checked_query(imposer, target, product, base, quota)
+    seen: tuple[Any, Any] | None = None
+    blocs: set[str] = set()
+    layers: list[TariffLayer] = []
+    for state in states:
+        if seen is None or state.layers is not seen[0] or state.blocs is not seen[1]:
+            seen = (state.layers, state.blocs)
+            blocs = _blocs_of(state, target)
+            layers = _reaching(state, imposer, target, product, blocs)
+        found_base, base_event_id = (base, None) if base is not None else _base(state, imposer, product)
+        yield _combined(state, imposer, target, product, layers, blocs, found_base, base_event_id, quota)
+
+
+def all_goods_breakdowns(
+    state: NegotiationState, pairs: Iterable[tuple[str, str]] | None = None,
+) -> dict[tuple[str, str], TariffBreakdown]:
+    """Each pair's all-goods breakdown on the state's date, from one pass over the layers.
+
+    Pair for pair equal to ``breakdown(state, imposer, target)`` (no
+    product, no base given, no quota choice), but the layers and blocs are
+    read once and grouped by pair, so each pair costs only the layers that
+    reach it: O(layers + blocs + pairs x reaching layers), where asking
+    :func:`breakdown` for every pair costs O(pairs x layers).
+
+    Args:
+        state: The state.
+        pairs: The (imposer, target) pairs to answer, alpha-3 or bloc codes;
+            ``None``: every pair of the state's layers (any scope).
+
+    Returns:
+        Pair to breakdown, in the order of ``pairs`` (sorted when ``None``).
+
+    Raises:
+        QueryError: a malformed code, or a pair whose target is its imposer.
+        InconsistentEventError: as :func:`breakdown`, for the first pair
+            (in order) whose layers have no combination rule.
+    """
+    return next(all_goods_series([state], pairs))
+
+
+def all_goods_series(
+    states: Iterable[NegotiationState], pairs: Iterable[tuple[str, str]] | None = None,
+) -> Iterator[dict[tuple[str, str], TariffBreakdown]]:
+    """:func:`all_goods_breakdowns` of each state, in order, working out again only the pairs whose layers changed.
+
+    A pair none of whose reaching layers changed since the state before
+    (the states of a timeline share the records that did not change), with
+    the same blocs and quotas, keeps the breakdown *object* made for the
+    state before: its figures are the same, but its ``as_of`` and
+    ``projected`` are those of the day its layers last changed. So a long
+    series costs, after one pass over each state's layers, only the pairs
+    whose layers changed.
+
+    Args:
+        states: The states, e.g. of :func:`negotiation.timeline`.
+        pairs: As :func:`all_goods_breakdowns` (``None``: each state's own pairs).
+
+    Raises:
+        As :func:`all_goods_breakdowns`.
+    """
+    fixed = None if pairs is None else [_checked_query(imposer, target, None, None, None)[:2]
+                                        for imposer, target in pairs]
+    held: dict[tuple[str, str], TariffBreakdown] = {}
+    before: dict[tuple[str, str], list[TariffLayer]] = {}
+    context: tuple[Any, Any] | None = None
+    for state in states:
+        if context is None or state.blocs is not context[0] or state.quotas is not context[1]:
+            context = (state.blocs, state.quotas)
+            held.clear()
+            before = {}
+        grouped: dict[tuple[str, str], list[TariffLayer]] = {}
+        every: set[tuple[str, str]] = set()
+        for layer in state.layers.values():
+            every.add((layer.imposer, layer.target))
+            if layer.scope.all_goods:
+                grouped.setdefault((layer.imposer, layer.target), []).append(layer)
+        changed = {key for key in grouped.keys() | before.keys() if not _same(grouped.get(key), before.get(key))}
+        before = grouped
+        memberships: dict[str, set[str]] = {}
+        for bloc in state.blocs.values():
+            for member in bloc.members:
+                memberships.setdefault(member, set()).add(bloc.bloc)
+        if fixed is None:
+            asked = sorted(every)
+            for imposer, target in asked:
+                _checked_query(imposer, target, None, None, None)
+        else:
+            asked = fixed
+        found: dict[tuple[str, str], TariffBreakdown] = {}
+        for imposer, target in asked:
+            blocs = memberships.get(target, set())
+            reached = {target, EVERY_PARTNER, *blocs}
+            kept = held.get((imposer, target))
+            if kept is not None and not any((imposer, code) in changed for code in reached):
+                found[(imposer, target)] = kept
+                continue
+            layers = sorted((layer for code in reached for layer in grouped.get((imposer, code), ())), key=_layer_order)
+            found[(imposer, target)] = _combined(state, imposer, target, None, layers, set(blocs), None, None, None)
+        held = dict(found)  # a pair not asked today is worked out again when next asked
+        yield found
+
+
+def _same(first: list[TariffLayer] | None, second: list[TariffLayer] | None) -> bool:
+    """Whether two lists hold the same layer objects, in order (``None``: no list)."""
+    if first is None or second is None:
+        return first is second
+    return len(first) == len(second) and all(a is b for a, b in zip(first, second, strict=True))
+
+
+def _combined(
+    state: NegotiationState, imposer: str, target: str, product: str | None, layers: Sequence[TariffLayer],
+    blocs: set[str], base: Decimal | None, base_event_id: str | None, quota: QuotaChoice,
+) -> TariffBreakdown:
+    """Steps 2 to 7 of this module's rules for the layers that reach the product (step 1), sorted by (measure, target, scope)."""
     partners = {target, *blocs}
     reach: dict[int, tuple[Reach, str]] = {}
     for index, layer in enumerate(layers):
@@ -405,7 +561,7 @@ def _cycle(edges: Mapping[int, list[int]]) -> list[int]:
     return []
 
 
-def _one_bloc_per_measure(layers: list[TariffLayer], reach: Mapping[int, Any], target: str, product: str | None) -> None:
+def _one_bloc_per_measure(layers: Sequence[TariffLayer], reach: Mapping[int, Any], target: str, product: str | None) -> None:
     """Layers of one measure reaching the partner through two different blocs have no rule to combine them."""
     seen: dict[str, TariffLayer] = {}
     for index, layer in enumerate(layers):

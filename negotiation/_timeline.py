@@ -36,7 +36,7 @@ from ._explain import ruling_words
 from ._fold import check_progress, prepare, slices
 from ._horizon import projection_plan
 from ._state import Instrument, InstrumentStatus, LedgerView, NegotiationState, Talks, TariffLayer
-from ._tariffs import layer_terms
+from ._tariffs import all_goods_breakdowns, layer_terms
 from ._words import field_changes, headline, signed
 
 __all__ = ["Change", "ChangeKind", "Citation", "changes", "content_before", "timeline"]
@@ -116,19 +116,23 @@ def timeline(
     plan_due = through is not None and days[-1] > through
     if plan_due and through is not None and through < days[0]:
         builder.as_of = through  # nothing folded yet: start on the horizon's day to take the plan there
-    cursor = {"due": 0, "announce": 0}
+    due = announce = 0
+    fold, schedule = builder.fold, builder.schedule
 
     def move_to(day: date) -> None:
+        nonlocal due, announce
         builder.advance(day)
-        while cursor["due"] < len(contents) and contents[cursor["due"]].effective <= day:
-            builder.fold(contents[cursor["due"]])
-            cursor["due"] += 1
+        count = len(contents)
+        while due < count and contents[due].effective <= day:
+            fold(contents[due])
+            due += 1
         end_of_day = datetime.combine(day + ONE_DAY, time(), UTC)
-        while cursor["announce"] < len(announced) and announced[cursor["announce"]].recorded < end_of_day:
-            content = announced[cursor["announce"]]
-            cursor["announce"] += 1
+        count = len(announced)
+        while announce < count and announced[announce].recorded < end_of_day:
+            content = announced[announce]
+            announce += 1
             if content.effective > day:
-                builder.schedule(content)
+                schedule(content)
 
     def states() -> Iterator[tuple[date, NegotiationState]]:
         nonlocal plan_due
@@ -359,8 +363,10 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
         if scope.all_goods:
             for pair in _pairs_reached(previous, current, imposer, target):
                 pair_causes.setdefault(pair, []).append(cause)
-    for imposer, target in sorted(pair_causes):
-        old_total, new_total = previous.breakdown(imposer, target), current.breakdown(imposer, target)
+    reached = sorted(pair_causes)
+    totals = (all_goods_breakdowns(previous, reached), all_goods_breakdowns(current, reached)) if reached else ({}, {})
+    for imposer, target in reached:
+        old_total, new_total = totals[0][(imposer, target)], totals[1][(imposer, target)]  # one pass over each day's layers
         if old_total.summary() != new_total.summary():
             causes = tuple(dict.fromkeys(pair_causes[(imposer, target)]))
             found.append(Change(
@@ -370,7 +376,8 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
                 rate_before=None if old_total.missing else old_total.additional,
                 rate_after=None if new_total.missing else new_total.additional,
             ))
-    for accord_id in sorted(set(previous.accords) | set(current.accords)):
+    same_accords = previous.accords is current.accords  # states share what did not change: nothing to compare
+    for accord_id in () if same_accords else sorted(set(previous.accords) | set(current.accords)):
         old, now = previous.accords.get(accord_id), current.accords.get(accord_id)
         words = [None if a is None else f"{a.status.value}, " + (f"deadline {a.deadline}" if a.deadline else "open-ended")
                  for a in (old, now)]
@@ -384,7 +391,8 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
             cause = "clock: deadline passed" if now.status.value == "lapsed" else "clock: window opened"
         found.append(Change(day=day, kind=ChangeKind.ACCORD, subject=accord_id, before=words[0], after=words[1],
                             causes=(cause,), sources=_cite(current, [cause]), subject_id=accord_id))
-    for control_id in sorted(set(previous.export_controls) | set(current.export_controls)):
+    same_controls = previous.export_controls is current.export_controls
+    for control_id in () if same_controls else sorted(set(previous.export_controls) | set(current.export_controls)):
         old_c, now_c = previous.export_controls.get(control_id), current.export_controls.get(control_id)
         words = [None if c is None else c.status.value for c in (old_c, now_c)]
         if words[0] == words[1] and (old_c is None or old_c.event_ids == now_c.event_ids):  # type: ignore[union-attr]

@@ -37,6 +37,11 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
+# The suite never writes into the user's cache of decoded logs: the cache is off, and its folder a private one
+# (subprocesses inherit both); tests of the cache turn it on in a folder of their own.
+os.environ["NEGOTIATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="negotiation-cache-test-")
+os.environ["NEGOTIATION_CACHE"] = "off"
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 

@@ -1,0 +1,116 @@
+"""The streamed ``negotiation timeline`` and the one-pass every-pair totals.
+
+``tests/data/cli-golden.json`` holds the SHA-256 of what each command printed
+when the command line built every row before printing (before the rows were
+streamed): the streamed output must be the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from contextlib import redirect_stdout
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import events
+import negotiation
+from events import strategies
+from negotiation._cli import main
+from negotiation._tariffs import all_goods_breakdowns, all_goods_series, breakdown_series
+
+from .conftest import ROOT
+
+GOLDEN = json.loads((ROOT / "tests" / "data" / "cli-golden.json").read_text())
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[" ".join(case["args"]) for case in GOLDEN])
+def test_streamed_output_equals_the_output_built_whole(case, monkeypatch, tmp_path):
+    """timeline (every pair, a pair, a product, a base, a quota side, known-at) and diff, in every format; then with
+    the cache on, twice (the second answered from it)."""
+    monkeypatch.chdir(ROOT)
+    for cached in (False, True, True):
+        if cached:
+            monkeypatch.setenv("NEGOTIATION_CACHE", "on")
+            monkeypatch.setenv("NEGOTIATION_CACHE_DIR", str(tmp_path / "cache"))
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = main(case["args"])
+        assert code == case["exit"]
+        assert hashlib.sha256(out.getvalue().encode("utf-8")).hexdigest() == case["sha256"]
+    assert len(list((tmp_path / "cache").glob("*.answer-cache"))) == 1
+
+
+def _pairs(states):
+    return sorted({(layer.imposer, layer.target) for state in states for layer in state.layers.values()})
+
+
+@given(log=strategies.logs(terms=True), start=st.dates(date(2025, 1, 1), date(2025, 12, 31)),
+       span=st.integers(0, 60))
+def test_one_pass_totals_equal_each_pair_asked_alone(log, start, span):
+    """Every pair's one-pass breakdown (and so its total) equals breakdown / tariff_rate asked for that pair alone,
+    on every day of a timeline; the series keeps equal figures where it reuses a day's breakdown."""
+    try:
+        states = [state for _, state in negotiation.timeline(log, start, start + timedelta(days=span))]
+    except negotiation.NegotiationError:
+        return  # a log the fold refuses has no totals to compare
+    pairs = _pairs(states)
+    series = all_goods_series(states, pairs)
+    for state, from_series in zip(states, series, strict=True):
+        try:
+            alone = {pair: state.breakdown(*pair) for pair in pairs}
+        except negotiation.InconsistentEventError as exc:
+            with pytest.raises(negotiation.InconsistentEventError) as raised:
+                all_goods_breakdowns(state, pairs)
+            assert raised.value.event_id == exc.event_id
+            return
+        one_pass = all_goods_breakdowns(state, pairs)
+        assert one_pass == alone
+        own = all_goods_breakdowns(state)
+        assert list(own) == sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
+        for pair, found in one_pass.items():
+            assert from_series[pair].contributions == found.contributions
+            assert from_series[pair].summary() == found.summary()
+            if not found.missing:
+                assert found.additional == state.tariff_rate(*pair)
+
+
+@given(log=strategies.logs(terms=True), start=st.dates(date(2025, 1, 1), date(2025, 12, 31)),
+       span=st.integers(0, 60), data=st.data())
+def test_breakdown_series_equals_breakdown_each_day(log, start, span, data):
+    """A pair's series equals its breakdown asked on each state (a product, quota side and base drawn too)."""
+    try:
+        states = [state for _, state in negotiation.timeline(log, start, start + timedelta(days=span))]
+    except negotiation.NegotiationError:
+        return
+    layers = [layer for state in states for layer in state.layers.values()]
+    if not layers:
+        return
+    layer = data.draw(st.sampled_from(layers))
+    product = data.draw(st.sampled_from([None, *(layer.scope.hs[:1] and [layer.scope.hs[0] + "0" * (6 - len(layer.scope.hs[0]))])]))
+    quota = data.draw(st.sampled_from([None, "in", "out"]))
+    try:
+        alone = [state.breakdown(layer.imposer, layer.target, product, quota=quota) for state in states]
+    except negotiation.InconsistentEventError:
+        return
+    assert list(breakdown_series(states, layer.imposer, layer.target, product, quota=quota)) == alone
+
+
+@pytest.mark.parametrize("seed", ["us-china", "us-eu", "us-uk"])
+def test_one_pass_series_equals_each_pair_on_each_day_of_the_seeds(seed, seeds_dir):
+    """On the seeds (blocs, every-partner layers, all-in layers, quotas), every day from 2025 to 2026: the series'
+    figures equal each pair asked alone."""
+    log = events.read_log(seeds_dir / f"{seed}.jsonl")
+    states = [state for _, state in negotiation.timeline(log, date(2025, 1, 1), date(2026, 12, 31))]
+    members = {(imposer, member) for state in states for bloc in state.blocs.values() for member in bloc.members
+               for imposer, _ in _pairs([state])}
+    pairs = sorted(set(_pairs(states)) | members)  # a member state is reached through its bloc's layers
+    assert any(target in ("EUU", "WLD") for _, target in pairs)
+    for state, found in zip(states, all_goods_series(states, pairs), strict=True):
+        for pair in pairs:
+            alone = state.breakdown(*pair)
+            assert (found[pair].contributions, found[pair].summary()) == (alone.contributions, alone.summary())
