@@ -15,7 +15,6 @@ edits, not a signature: whoever can rewrite the whole file can recompute it.
 from __future__ import annotations
 
 import hashlib
-from hashlib import sha256
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -144,7 +143,7 @@ def verify_stored(path: str, records: Iterable[tuple[int, Any, bytes | None]], *
                            "has no hash, but the log is chained: inserted or added by hand? "
                            "(`negotiation append` adds events and keeps the chain)")
         if body is not None and body.isascii() and b"\x7f" not in body:
-            expected = sha256(previous.encode("ascii") + body).hexdigest()
+            expected = hashlib.sha256(previous.encode("ascii") + body).hexdigest()
         else:
             expected = record_hash(previous, record)
         if carried != expected:

@@ -71,6 +71,8 @@ __all__ = [
     "dumps_jsonl",
     "encode_line",
     "encode_lines",
+    "fast_record",
+    "fast_session",
     "from_dict",
     "is_torn",
     "loads_jsonl",
@@ -449,6 +451,11 @@ _READ_LIMIT = MAX_LINE_BYTES + 2
 _SKIP_CHUNK = 4 << 20
 
 
+def _text(data: bytes) -> str:
+    """A line's bytes as text: bytes that are not UTF-8 become lone surrogates (refused when the line is read)."""
+    return data.decode("utf-8", errors="surrogateescape")
+
+
 class LineReader:
     """The non-blank lines of a JSON Lines file, read as a stream in bounded memory.
 
@@ -494,11 +501,14 @@ class LineReader:
         return self._stream.readline(limit)
 
     def __iter__(self) -> Iterator[Line]:
-        for number, offset, text, unterminated in self._lines():
-            yield Line(number, offset, text, unterminated)
+        for number, offset, data, unterminated in self._lines():
+            yield Line(number, offset, None if data is None else _text(data), unterminated)
 
-    def _lines(self) -> Iterator[tuple[int, int, str | None, bool]]:
-        """The lines as plain (number, offset, text, unterminated) tuples: what :meth:`__iter__` yields as :class:`Line`."""
+    def _lines(self) -> Iterator[tuple[int, int, bytes | None, bool]]:
+        """The non-blank lines as (number, offset, bytes without line end or ``None``, unterminated) tuples.
+
+        :meth:`__iter__` yields them as :class:`Line`, their bytes as text.
+        """
         readline, end = self._stream.readline, self._end
         while True:
             start = self.offset
@@ -518,10 +528,10 @@ class LineReader:
                 continue
             if start == 0 and chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM):]
-            text = chunk.decode("utf-8", errors="surrogateescape")
-            text = text.removesuffix("\n").removesuffix("\r") if terminated else text
-            if text[:1] == "{" or text.strip():
-                yield number, start, text, not terminated
+            if terminated:
+                chunk = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:-1]
+            if chunk[:1] == b"{" or _text(chunk).strip():
+                yield number, start, chunk, not terminated
 
     def _skip(self) -> None:
         """Read past the rest of a line too long to keep, holding one chunk at a time."""
@@ -589,6 +599,11 @@ def _fast() -> FastDecoder:
 _FAST: FastDecoder | None = None
 
 
+def fast_record(text: bytes | str, *, stored_hash: str | None = None) -> tuple[dict[str, Any], Any, bytes] | None:
+    """One stored record through the fast path (see :meth:`events._fast.FastDecoder.record`), or ``None``."""
+    return (_FAST or _fast()).record(text, stored_hash=stored_hash)
+
+
 @contextlib.contextmanager
 def fast_session() -> Iterator[None]:
     """Keep the fast path's values for the length of a read, and let them go after it (memory stays the events')."""
@@ -605,20 +620,21 @@ def fast_session() -> Iterator[None]:
 _SESSIONS = 0
 
 
-def _decoded(number: int, text: str | None, unterminated: bool, path: str | None,
+def _decoded(number: int, line: bytes | str | None, unterminated: bool, path: str | None,
              keep_unknown: bool) -> tuple[int, Any, Record | DecodeError, bytes | None]:
-    """(number, parsed JSON or ``None``, record or its error, body or ``None``) for one line.
+    """(number, parsed JSON or ``None``, record or its error, body or ``None``) for one line (bytes or text).
 
     The body, when the fast path decoded the line, is the record without its
     chain field as orjson writes it (see ``events/_chain.py``).
     """
-    if text is None:
+    if line is None:
         return number, None, DecodeError(f"line too long: over {MAX_LINE_BYTES:,} bytes, the limit; skipped unread",
                                          path=path, line=number), None
-    if text[:1] == "{" and len(text) <= MAX_LINE_BYTES // 4:
-        fast = (_FAST or _fast()).record(text)
+    if line[:1] in ("{", b"{") and len(line) <= MAX_LINE_BYTES // 4:
+        fast = (_FAST or _fast()).record(line)  # see fast_record
         if fast is not None:
             return number, fast[0], fast[1], fast[2]
+    text = _text(line) if isinstance(line, bytes) else line
     raw = None
     try:
         raw = parse_line(text, path, number)

@@ -284,8 +284,8 @@ class FastDecoder:
             kinds = " and ".join(f"{raw}.__class__ in _K" for raw in raws.values())
             lines += [f"    if {kinds}:", "        if len(_I) >= _CAP:", "            _I.clear()", "        _I[key] = o"]
         lines.append("    return o")
-        code = compile("\n".join(lines) + "\n", f"<fast decoder {cls.__module__}.{cls.__qualname__}>", "exec")
-        exec(code, names)  # generated from the attrs fields, as attrs and cattrs generate theirs
+        compiled = compile("\n".join(lines) + "\n", f"<fast decoder {cls.__module__}.{cls.__qualname__}>", "exec")
+        exec(compiled, names)  # generated from the attrs fields, as attrs and cattrs generate theirs
         return names["decode"]
 
     def _field_code(self, index: int, field: attrs.Attribute[Any], kind: Any, raw: str,
@@ -350,7 +350,8 @@ class FastDecoder:
 
     def _default(self, field: attrs.Attribute[Any]) -> Any:
         """A field's default, converted and validated as attrs' ``__init__`` does."""
-        value = field.converter(field.default) if callable(field.converter) else field.default
+        convert = typing.cast(Callable[[Any], Any] | None, field.converter)  # a plain function (see _generate)
+        value = convert(field.default) if convert is not None else field.default
         if field.validator is not None:
             field.validator(None, field, value)
         return value
@@ -358,7 +359,8 @@ class FastDecoder:
     @staticmethod
     def _compute(structure: Callable[[Any], Any], field: attrs.Attribute[Any]) -> Callable[[Any], Any]:
         """Raw JSON value to checked value, as the slow path makes it: structure, converter, validator."""
-        convert, validate = field.converter, field.validator
+        convert = typing.cast(Callable[[Any], Any] | None, field.converter)  # a plain function (see _generate)
+        validate = field.validator
 
         def compute(raw: Any) -> Any:
             if raw.__class__ is int and not -_INT_RANGE <= raw < _INT_RANGE:

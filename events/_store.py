@@ -106,8 +106,8 @@ def read_log(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> tup
     if not is_sqlite(path):
         return read_jsonl(path, keep_unknown=keep_unknown)
     with SqliteStore(path, keep_unknown=keep_unknown, create=False) as store:
-        found = tuple(store.read())
-    warn_broken_chain(verify_sqlite(path))
+        found, verification = store._read_verified()  # what verify_sqlite(path) finds, in the same pass
+    warn_broken_chain(verification)
     return found
 
 
