@@ -18,6 +18,12 @@ brought up to date on read (``events/_upcasting.py``).
 A line may hold at most :data:`MAX_LINE_BYTES` bytes (1 MiB); a longer line
 is refused unread. Files are read as streams, a line at a time
 (:class:`LineReader`), so memory never holds more than one line of the file.
+
+Readers first try each record on a fast path (``events/_fast.py``), which
+returns the event only when it can prove the record valid by every rule
+here; any other record is decoded by the converter, which finds and words
+the error. So the fast path changes how fast a log is read, never what is
+read or what error is raised.
 """
 
 from __future__ import annotations
@@ -699,8 +705,8 @@ def _chain_checked(reader: LineReader, path: str, keep_unknown: bool, *,
     lines = reader._lines()
 
     def fed() -> Iterator[tuple[int, Any, bytes | None]]:
-        for number, _, text, unterminated in lines:
-            _, raw, item, body = _decoded(number, text, unterminated, path, keep_unknown)
+        for number, _, data, unterminated in lines:
+            _, raw, item, body = _decoded(number, data, unterminated, path, keep_unknown)
             if stop_at_error and isinstance(item, DecodeError):
                 raise item
             results.append((number, item))
@@ -710,8 +716,8 @@ def _chain_checked(reader: LineReader, path: str, keep_unknown: bool, *,
         verification = verify_stored(path, fed())
         if verification.first_bad is not None and results and not isinstance(results[-1][1], DecodeError):
             warn_broken_chain(verification)
-        for number, _, text, unterminated in lines:  # the rest, after a break
-            item = _decoded(number, text, unterminated, path, keep_unknown)[2]
+        for number, _, data, unterminated in lines:  # the rest, after a break
+            item = _decoded(number, data, unterminated, path, keep_unknown)[2]
             if stop_at_error and isinstance(item, DecodeError):
                 raise item
             results.append((number, item))
