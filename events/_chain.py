@@ -22,7 +22,7 @@ from typing import Any
 
 from attrs import frozen
 
-__all__ = ["GENESIS", "HASH_FIELD", "Verification", "is_hash", "record_hash", "verify_records", "verify_stored"]
+__all__ = ["GENESIS", "HASH_FIELD", "HASH_FORM", "Verification", "is_hash", "record_hash", "verify_records", "verify_stored"]
 
 HASH_FIELD = "hash"
 """The chain field of a stored record."""
@@ -31,6 +31,8 @@ GENESIS = "0" * 64
 """The "previous hash" of the first record."""
 
 _HEX = re.compile(r"[0-9a-f]{64}")
+HASH_FORM = _HEX.fullmatch
+"""Matches the whole of a chain hash (64 lowercase hex digits), else ``None``: see :func:`is_hash`."""
 
 
 def record_hash(previous: str, record: Mapping[str, Any]) -> str:
@@ -42,7 +44,7 @@ def record_hash(previous: str, record: Mapping[str, Any]) -> str:
 
 def is_hash(value: Any) -> bool:
     """Whether ``value`` has the form of a chain hash (64 lowercase hex digits)."""
-    return isinstance(value, str) and _HEX.fullmatch(value) is not None
+    return isinstance(value, str) and HASH_FORM(value) is not None
 
 
 @frozen(kw_only=True)
@@ -119,6 +121,7 @@ def verify_stored(path: str, records: Iterable[tuple[int, Any, bytes | None]], *
     if head is not None and not is_hash(head.lower()):
         raise ValueError(f"expected a head hash of 64 hex digits, got {head!r}")
     head = head.lower() if head is not None else None
+    sha256 = hashlib.sha256
     previous = GENESIS
     count = 0
     chained = False
@@ -143,7 +146,7 @@ def verify_stored(path: str, records: Iterable[tuple[int, Any, bytes | None]], *
                            "has no hash, but the log is chained: inserted or added by hand? "
                            "(`negotiation append` adds events and keeps the chain)")
         if body is not None and body.isascii() and b"\x7f" not in body:
-            expected = hashlib.sha256(previous.encode("ascii") + body).hexdigest()
+            expected = sha256(previous.encode("ascii") + body).hexdigest()
         else:
             expected = record_hash(previous, record)
         if carried != expected:

@@ -42,7 +42,7 @@ from typing import Any
 import attrs
 import orjson
 
-from ._chain import HASH_FIELD, is_hash
+from ._chain import HASH_FIELD, HASH_FORM
 from ._revisions import EVENT_TYPES
 from ._upcasting import UPCASTING
 from ._values import Scope
@@ -150,7 +150,7 @@ class FastDecoder:
             if left_out:
                 return None
             carried = stored_hash
-        if carried is not _MISSING and not is_hash(carried):
+        if carried is not _MISSING and (carried.__class__ is not str or HASH_FORM(carried) is None):  # is_hash
             return None
         try:
             event = self._record(data)
@@ -293,7 +293,7 @@ class FastDecoder:
         """The lines that set ``x<index>`` to the checked value of the field's raw JSON value ``raw``."""
         x = f"x{index}"
         convert, validate = field.converter, field.validator
-        structure, hook = self._structure(kind)
+        structure, hook, direct = self._structure(kind)
         compute = self._compute(structure, field)
         names.update({f"_F{index}": compute, f"_A{index}": field})
         try:  # null is one value: made once here, or refused (the slow path says why)
@@ -301,10 +301,16 @@ class FastDecoder:
             null = f"_N{index}"
         except Exception:
             null = "_U"
-        if hook is None:  # a value object, a tuple of them, a nested fact: decoded by this module
-            if null == "_U":
-                return [f"    if {raw} is None:", "        raise _U", f"    {x} = _F{index}({raw})"]
-            return [f"    {x} = {null} if {raw} is None else _F{index}({raw})"]
+        if direct is not None:  # a value object, a tuple of them, a nested fact: decoded by this module
+            names[f"_E{index}"] = direct  # null is made above; any other raw value but an object or array is refused
+            lines = [f"    if {raw} is None:", f"        {x} = {null}" if null != "_U" else "        raise _U",
+                     "    else:", f"        {x} = _E{index}({raw})"]
+            if convert is not None:
+                lines.append(f"        {x} = _CV{index}({x})")
+            if validate is not None:
+                lines.append(f"        _V{index}(None, _A{index}, {x})")
+            names.update({f"_CV{index}": convert, f"_V{index}": validate})
+            return lines
         # A scalar: its value kept per raw string (and null), shared by the fields of one type,
         # converter and validator: the value depends on nothing else (the attribute is only named in errors).
         texts = self._shared.get((kind, convert, validate))
@@ -330,9 +336,9 @@ class FastDecoder:
             indent = "    "
         else:
             indent = ""
-        lines += [f"{indent}    if {raw} is None:",
-                  f"{indent}        {x} = {null}" if null != "_U" else f"{indent}        raise _U",
-                  f"{indent}    elif {raw} in _C{index}:",  # a list or an object here raises: unproven
+        # null is never kept: where it is refused, it is looked up in vain, and refused when made.
+        lines += [*([f"{indent}    if {raw} is None:", f"{indent}        {x} = {null}"] if null != "_U" else []),
+                  f"{indent}    {'elif' if null != '_U' else 'if'} {raw} in _C{index}:",  # a list or object raises
                   f"{indent}        {x} = _C{index}[{raw}]",
                   f"{indent}    else:",
                   f"{indent}        if {raw}.__class__ is int and not -_R <= {raw} < _R:",
@@ -394,22 +400,24 @@ class FastDecoder:
 
         return by_list
 
-    def _structure(self, kind: Any) -> tuple[Callable[[Any], Any], Any]:
-        """The structure step for a field's type, and the codec's hook when it is a scalar.
+    def _structure(self, kind: Any) -> tuple[Callable[[Any], Any], Any, Callable[[Any], Any] | None]:
+        """The structure step for a field's type, and the codec's hook or this module's decoder that it calls.
 
-        Value objects, optional ones, tuples of them and nested facts are
-        decoded by this module's decoders; every other type by the codec's
-        cattrs hook for it.
+        A scalar is structured by the codec's cattrs hook for its type
+        (returned second); value objects, optional ones, tuples of them and
+        nested facts by this module's decoders (the decoder of a raw value
+        that is not null is returned third).
         """
         if kind is Fact:
-            return self._nested_event, None
+            return self._nested_event, None, self._nested_event
         args = typing.get_args(kind)
         if attrs.has(kind) and kind is not Scope:
-            return self._value_decoder(kind), None
+            value = self._value_decoder(kind)
+            return value, None, value
         if (typing.get_origin(kind) is typing.Union or isinstance(kind, UnionType)) and len(args) == 2 \
                 and args[1] is NoneType and attrs.has(args[0]) and args[0] is not Scope:
             value = self._value_decoder(args[0])
-            return (lambda raw: None if raw is None else value(raw)), None
+            return (lambda raw: None if raw is None else value(raw)), None, value
         if typing.get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis and attrs.has(args[0]):
             item = self._value_decoder(args[0])
 
@@ -418,9 +426,9 @@ class FastDecoder:
                     raise _Unproven
                 return tuple([item(element) for element in raw])
 
-            return items, None
+            return items, None, items
         hook = self._converter.get_structure_hook(kind)
-        return (lambda raw: hook(raw, kind)), hook
+        return (lambda raw: hook(raw, kind)), hook, None
 
 
 def _refuse(_: Any) -> Any:

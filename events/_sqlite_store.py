@@ -534,7 +534,7 @@ class SqliteStore:
                 for seq, kind, body, hash_kind, hash_body, *stored in self._db.execute(
                         query, (min(after, _INT_MAX),) if where else ()):
                     derived = tuple(stored)
-                    if plain and any(type(value) is float for value in derived):
+                    if plain and float in map(type, derived):
                         again = self._db.execute(f"SELECT 0{by_class} FROM records WHERE seq = ?", (seq,)).fetchone()
                         derived = tuple(_value(again[i], again[i + 1]) for i in range(1, len(again), 2))
                     elif plain == by_class:
@@ -615,8 +615,10 @@ def _column_problem(seq: int, previous: int, item: dict[str, Any] | DecodeError,
                 "or it was inserted by hand")
     if isinstance(item, DecodeError):
         return None  # the chain check names the record itself
-    recorded = event.recorded if isinstance(event, Event) else None
-    for name, held, expected in zip(_DERIVED, stored, _derived(item, recorded), strict=True):
+    derived = _derived(item, event.recorded if isinstance(event, Event) else None)
+    if stored == derived and list(map(type, stored)) == list(map(type, derived)):
+        return None
+    for name, held, expected in zip(_DERIVED, stored, derived, strict=True):
         if type(held) is not type(expected) or held != expected:
             return (f"column {name!r} holds {held!r}, but its record says {expected!r}: the column was edited, "
                     "so SQL over it answers wrongly")

@@ -14,6 +14,7 @@ import contextlib
 import json
 import re
 import sqlite3
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 import events
 from events import _codec, strategies
 from events._fast import FastDecoder, _keys_unrepeated
+from events._validators import is_identifier
 
 SEEDS = sorted((Path(__file__).parent.parent / "seeds").glob("*.jsonl"))
 
@@ -239,3 +241,13 @@ def test_a_query_column_sqlite_cannot_read_as_a_value_is_still_checked(tmp_path,
     with pytest.warns(events.ChainWarning, match=f"record 3: .*column '{column}' holds {re.escape(held)},"):
         read = events.read_log(path)
     assert read == events.read_jsonl(SEEDS[0])[:6]
+
+
+def test_the_space_is_the_one_whitespace_character_that_is_printable():
+    """What events._validators.is_identifier relies on, checked for every code point of this Python."""
+    assert [char for char in map(chr, range(sys.maxunicode + 1)) if char.isspace() and char.isprintable()] == [" "]
+
+
+@given(st.text(max_size=6) | st.sampled_from(["", " ", "a b", "a\u3000b", "e1", "\u00e9t\u00e9", "a\x85"]))
+def test_identifiers_are_printable_strings_without_whitespace(text):
+    assert is_identifier(text) == (text.isprintable() and re.fullmatch(r"\S+", text) is not None)
