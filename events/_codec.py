@@ -37,6 +37,7 @@ import re
 import stat
 import sys
 import tempfile
+import threading
 import typing
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -612,18 +613,24 @@ def fast_record(text: bytes | str, *, stored_hash: str | None = None) -> tuple[d
 
 @contextlib.contextmanager
 def fast_session() -> Iterator[None]:
-    """Keep the fast path's values for the length of a read, and let them go after it (memory stays the events')."""
+    """Keep the fast path's values for the length of a read, and let them go after it (memory stays the events').
+
+    Reads may nest or run in several threads: the values go when the last ends.
+    """
     global _SESSIONS
-    _SESSIONS += 1
+    with _SESSIONS_LOCK:
+        _SESSIONS += 1
     try:
         yield
     finally:
-        _SESSIONS -= 1
-        if not _SESSIONS and _FAST is not None:
-            _FAST.clear()
+        with _SESSIONS_LOCK:
+            _SESSIONS -= 1
+            if not _SESSIONS and _FAST is not None:
+                _FAST.clear()
 
 
 _SESSIONS = 0
+_SESSIONS_LOCK = threading.Lock()
 
 
 def _decoded(number: int, line: bytes | str | None, unterminated: bool, path: str | None,
