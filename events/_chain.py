@@ -22,7 +22,7 @@ from typing import Any
 
 from attrs import frozen
 
-__all__ = ["GENESIS", "HASH_FIELD", "Verification", "is_hash", "record_hash", "verify_records"]
+__all__ = ["GENESIS", "HASH_FIELD", "HASH_FORM", "Verification", "is_hash", "record_hash", "verify_records", "verify_stored"]
 
 HASH_FIELD = "hash"
 """The chain field of a stored record."""
@@ -31,6 +31,8 @@ GENESIS = "0" * 64
 """The "previous hash" of the first record."""
 
 _HEX = re.compile(r"[0-9a-f]{64}")
+HASH_FORM = _HEX.fullmatch
+"""Matches the whole of a chain hash (64 lowercase hex digits), else ``None``: see :func:`is_hash`."""
 
 
 def record_hash(previous: str, record: Mapping[str, Any]) -> str:
@@ -42,7 +44,7 @@ def record_hash(previous: str, record: Mapping[str, Any]) -> str:
 
 def is_hash(value: Any) -> bool:
     """Whether ``value`` has the form of a chain hash (64 lowercase hex digits)."""
-    return isinstance(value, str) and _HEX.fullmatch(value) is not None
+    return isinstance(value, str) and HASH_FORM(value) is not None
 
 
 @frozen(kw_only=True)
@@ -102,15 +104,30 @@ def verify_records(path: str, records: Iterable[tuple[int, Any]], *, unit: str =
     Raises:
         ValueError: ``head`` is not 64 hex digits.
     """
+    return verify_stored(path, ((number, record, None) for number, record in records), unit=unit, head=head)
+
+
+def verify_stored(path: str, records: Iterable[tuple[int, Any, bytes | None]], *, unit: str = "line",
+                  head: str | None = None) -> Verification:
+    """:func:`verify_records` of (number, parsed JSON, body or ``None``) triples.
+
+    A body spares serializing the record again: it is orjson's serialization
+    of the record without its chain field, keys sorted, of a record that
+    holds no float (a decoded event's: no field takes one). orjson writes
+    such a record exactly as the chain's canonical JSON does, but for the
+    characters outside printable ASCII, which canonical JSON escapes: a
+    body holding one is not used.
+    """
     if head is not None and not is_hash(head.lower()):
         raise ValueError(f"expected a head hash of 64 hex digits, got {head!r}")
     head = head.lower() if head is not None else None
+    sha256 = hashlib.sha256
     previous = GENESIS
     count = 0
     chained = False
     seen_head = head is None
     last_number = 0
-    for number, record in records:
+    for number, record, body in records:
         count += 1
         last_number = number
         if not isinstance(record, dict):
@@ -128,7 +145,10 @@ def verify_records(path: str, records: Iterable[tuple[int, Any]], *, unit: str =
             return _broken(path, count, unit, number,
                            "has no hash, but the log is chained: inserted or added by hand? "
                            "(`negotiation append` adds events and keeps the chain)")
-        expected = record_hash(previous, record)
+        if body is not None and body.isascii() and b"\x7f" not in body:
+            expected = sha256(previous.encode("ascii") + body).hexdigest()
+        else:
+            expected = record_hash(previous, record)
         if carried != expected:
             return _broken(path, count, unit, number,
                            "hash does not match: this record or the one before was edited, removed, "

@@ -18,6 +18,12 @@ brought up to date on read (``events/_upcasting.py``).
 A line may hold at most :data:`MAX_LINE_BYTES` bytes (1 MiB); a longer line
 is refused unread. Files are read as streams, a line at a time
 (:class:`LineReader`), so memory never holds more than one line of the file.
+
+Readers first try each record on a fast path (``events/_fast.py``), which
+returns the event only when it can prove the record valid by every rule
+here; any other record is decoded by the converter, which finds and words
+the error. So the fast path changes how fast a log is read, never what is
+read or what error is raised.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import re
 import stat
 import sys
 import tempfile
+import threading
 import typing
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -50,8 +57,9 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from ._chain import GENESIS, HASH_FIELD, Verification, is_hash, record_hash, verify_records
+from ._chain import GENESIS, HASH_FIELD, Verification, is_hash, record_hash, verify_stored
 from ._errors import ChainWarning, DecodeError, EventsError, StoreError, TornTailError
+from ._fast import FastDecoder
 from ._iso import parse_date, parse_instant
 from ._opaque import OpaqueRecord
 from ._revisions import EVENT_TYPES, AnyEvent
@@ -70,6 +78,8 @@ __all__ = [
     "dumps_jsonl",
     "encode_line",
     "encode_lines",
+    "fast_record",
+    "fast_session",
     "from_dict",
     "is_torn",
     "loads_jsonl",
@@ -106,18 +116,21 @@ def _expect(ok: bool, expected: str, value: Any) -> None:
 
 def _structure_str(value: Any, _: Any) -> str:
     # Lone surrogates are refused by the fields' validators (events/_validators.py), once per string.
-    _expect(isinstance(value, str), "a string", value)
-    return typing.cast(str, value)
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"expected a string, got {value!r}")
 
 
 def _structure_int(value: Any, _: Any) -> int:
-    _expect(isinstance(value, int) and not isinstance(value, bool), "an integer", value)
-    return typing.cast(int, value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"expected an integer, got {value!r}")
 
 
 def _structure_bool(value: Any, _: Any) -> bool:
-    _expect(isinstance(value, bool), "true or false", value)
-    return typing.cast(bool, value)
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"expected true or false, got {value!r}")
 
 
 _DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
@@ -445,6 +458,11 @@ _READ_LIMIT = MAX_LINE_BYTES + 2
 _SKIP_CHUNK = 4 << 20
 
 
+def _text(data: bytes) -> str:
+    """A line's bytes as text: bytes that are not UTF-8 become lone surrogates (refused when the line is read)."""
+    return data.decode("utf-8", errors="surrogateescape")
+
+
 class LineReader:
     """The non-blank lines of a JSON Lines file, read as a stream in bounded memory.
 
@@ -490,28 +508,37 @@ class LineReader:
         return self._stream.readline(limit)
 
     def __iter__(self) -> Iterator[Line]:
+        for number, offset, data, unterminated in self._lines():
+            yield Line(number, offset, None if data is None else _text(data), unterminated)
+
+    def _lines(self) -> Iterator[tuple[int, int, bytes | None, bool]]:
+        """The non-blank lines as (number, offset, bytes without line end or ``None``, unterminated) tuples.
+
+        :meth:`__iter__` yields them as :class:`Line`, their bytes as text.
+        """
+        readline, end = self._stream.readline, self._end
         while True:
             start = self.offset
-            chunk = self._readline(_READ_LIMIT)
+            limit = _READ_LIMIT if end is None else min(_READ_LIMIT, end - start)
+            chunk = readline(limit) if limit > 0 else b""
             if not chunk:
                 return
-            if chunk[:1] == b"\x00" and (chunk[1:2] == b'"' or chunk == b"\x00"):
+            if chunk[0] == 0 and (len(chunk) == 1 or chunk[1] == 34):  # a NUL byte, then '"' or nothing
                 self.uncommitted, self.uncommitted_line = start, self.lines + 1
                 return
-            self.lines += 1
-            self.offset += len(chunk)
-            terminated = chunk.endswith(b"\n")
-            self.ends_with_newline = terminated
+            self.lines = number = self.lines + 1
+            self.offset = start + len(chunk)
+            terminated = self.ends_with_newline = chunk[-1] == 10  # b"\n"
             if not terminated and len(chunk) == _READ_LIMIT:
-                yield Line(self.lines, start, None, False)
+                yield number, start, None, False
                 self._skip()
                 continue
             if start == 0 and chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM):]
-            text = chunk.decode("utf-8", errors="surrogateescape")
-            text = text.removesuffix("\n").removesuffix("\r") if terminated else text
-            if text.strip():
-                yield Line(self.lines, start, text, not terminated)
+            if terminated:
+                chunk = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:-1]
+            if chunk[:1] == b"{" or _text(chunk).strip():
+                yield number, start, chunk, not terminated
 
     def _skip(self) -> None:
         """Read past the rest of a line too long to keep, holding one chunk at a time."""
@@ -568,12 +595,59 @@ def is_torn(text: str) -> bool:
     return in_string or depth > 0
 
 
-def _decoded(number: int, text: str | None, unterminated: bool, path: str | None,
-             keep_unknown: bool) -> tuple[int, Any, Record | DecodeError]:
-    """(number, parsed JSON or ``None``, record or its error) for one line."""
-    if text is None:
+def _fast() -> FastDecoder:
+    """The fast path's decoders, generated on first use (see ``events/_fast.py``)."""
+    global _FAST
+    if _FAST is None:
+        _FAST = FastDecoder(converter)
+    return _FAST
+
+
+_FAST: FastDecoder | None = None
+
+
+def fast_record(text: bytes | str, *, stored_hash: str | None = None) -> tuple[dict[str, Any], Any, bytes] | None:
+    """One stored record through the fast path (see :meth:`events._fast.FastDecoder.record`), or ``None``."""
+    return (_FAST or _fast()).record(text, stored_hash=stored_hash)
+
+
+@contextlib.contextmanager
+def fast_session() -> Iterator[None]:
+    """Keep the fast path's values for the length of a read, and let them go after it (memory stays the events').
+
+    Reads may nest or run in several threads: the values go when the last ends.
+    """
+    global _SESSIONS
+    with _SESSIONS_LOCK:
+        _SESSIONS += 1
+    try:
+        yield
+    finally:
+        with _SESSIONS_LOCK:
+            _SESSIONS -= 1
+            if not _SESSIONS and _FAST is not None:
+                _FAST.clear()
+
+
+_SESSIONS = 0
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _decoded(number: int, line: bytes | str | None, unterminated: bool, path: str | None,
+             keep_unknown: bool) -> tuple[int, Any, Record | DecodeError, bytes | None]:
+    """(number, parsed JSON or ``None``, record or its error, body or ``None``) for one line (bytes or text).
+
+    The body, when the fast path decoded the line, is the record without its
+    chain field as orjson writes it (see ``events/_chain.py``).
+    """
+    if line is None:
         return number, None, DecodeError(f"line too long: over {MAX_LINE_BYTES:,} bytes, the limit; skipped unread",
-                                         path=path, line=number)
+                                         path=path, line=number), None
+    if line[:1] in ("{", b"{") and len(line) <= MAX_LINE_BYTES // 4:
+        fast = (_FAST or _fast()).record(line)  # see fast_record
+        if fast is not None:
+            return number, fast[0], fast[1], fast[2]
+    text = _text(line) if isinstance(line, bytes) else line
     raw = None
     try:
         raw = parse_line(text, path, number)
@@ -588,7 +662,7 @@ def _decoded(number: int, text: str | None, unterminated: bool, path: str | None
                 f"{exc.reason} -- the last line has no line end: a write was interrupted? "
                 "`negotiation repair` removes it, keeping a backup",
                 path=path, line=number, event_id=exc.event_id, field=exc.field)
-    return number, raw, item
+    return number, raw, item, None
 
 
 def scan_jsonl(text: str, path: str | None, keep_unknown: bool, *,
@@ -600,14 +674,14 @@ def scan_jsonl(text: str, path: str | None, keep_unknown: bool, *,
     ``text`` begins the file (see :func:`split_lines`).
     """
     for number, line, unterminated in split_lines(text, at_start=at_start):
-        yield _decoded(number, line, unterminated, path, keep_unknown)
+        yield _decoded(number, line, unterminated, path, keep_unknown)[:3]
 
 
 def scan_lines(lines: Iterable[Line], path: str | None,
                keep_unknown: bool) -> Iterator[tuple[int, Any, Record | DecodeError]]:
     """Like :func:`scan_jsonl`, for the lines of a :class:`LineReader`; a line too long is an error, unread."""
     for line in lines:
-        yield _decoded(line.number, line.text, line.unterminated, path, keep_unknown)
+        yield _decoded(line.number, line.text, line.unterminated, path, keep_unknown)[:3]
 
 
 def warn_broken_chain(verification: Verification) -> None:
@@ -626,30 +700,34 @@ def warn_broken_chain(verification: Verification) -> None:
                                verification.unit), stacklevel=level)
 
 
-def _chain_checked(scanned: Iterator[tuple[int, Any, Record | DecodeError]], path: str, *,
+def _chain_checked(reader: LineReader, path: str, keep_unknown: bool, *,
                    stop_at_error: bool) -> list[tuple[int, Record | DecodeError]]:
-    """Every scanned (number, record or error), checking the hash chain on the way.
+    """Every (line number, record or its error) that ``reader`` reads, checking the hash chain on the way.
 
     With ``stop_at_error`` the first error is raised. A break of the chain
     at a record that decoded issues a :class:`ChainWarning` (a line that
     does not decode is reported as its error instead).
     """
     results: list[tuple[int, Record | DecodeError]] = []
+    lines = reader._lines()
 
-    def fed() -> Iterator[tuple[int, Any]]:
-        for number, raw, item in scanned:
+    def fed() -> Iterator[tuple[int, Any, bytes | None]]:
+        for number, _, data, unterminated in lines:
+            _, raw, item, body = _decoded(number, data, unterminated, path, keep_unknown)
             if stop_at_error and isinstance(item, DecodeError):
                 raise item
             results.append((number, item))
-            yield number, raw
+            yield number, raw, body
 
-    verification = verify_records(path, fed())
-    if verification.first_bad is not None and results and not isinstance(results[-1][1], DecodeError):
-        warn_broken_chain(verification)
-    for number, _, item in scanned:  # the rest, after a break
-        if stop_at_error and isinstance(item, DecodeError):
-            raise item
-        results.append((number, item))
+    with fast_session():
+        verification = verify_stored(path, fed())
+        if verification.first_bad is not None and results and not isinstance(results[-1][1], DecodeError):
+            warn_broken_chain(verification)
+        for number, _, data, unterminated in lines:  # the rest, after a break
+            item = _decoded(number, data, unterminated, path, keep_unknown)[2]
+            if stop_at_error and isinstance(item, DecodeError):
+                raise item
+            results.append((number, item))
     return results
 
 
@@ -679,10 +757,11 @@ def loads_jsonl(text: str, *, path: str | None = None, keep_unknown: bool = Fals
     if not isinstance(text, str):
         raise TypeError(f"expected text (str), got {type(text).__name__}")
     records = []
-    for _, _, item in scan_jsonl(text, path, keep_unknown):
-        if isinstance(item, DecodeError):
-            raise item
-        records.append(item)
+    with fast_session():
+        for _, _, item in scan_jsonl(text, path, keep_unknown):
+            if isinstance(item, DecodeError):
+                raise item
+            records.append(item)
     return tuple(records)
 
 
@@ -734,8 +813,7 @@ def check_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> 
     """
     name = os.fspath(path)
     with open_log(name) as stream:
-        scanned = scan_lines(LineReader(stream), name, keep_unknown)
-        return LogCheck.of(_chain_checked(scanned, name, stop_at_error=False))
+        return LogCheck.of(_chain_checked(LineReader(stream), name, keep_unknown, stop_at_error=False))
 
 
 def encode_lines(records: Iterable[dict[str, Any]], previous: str | None = GENESIS) -> tuple[str, str | None]:
@@ -890,8 +968,8 @@ def read_jsonl(path: str | os.PathLike[str], *, keep_unknown: bool = False) -> t
     """
     name = os.fspath(path)
     with open_log(name) as stream:
-        scanned = scan_lines(LineReader(stream), name, keep_unknown)
-        return tuple(item for _, item in _chain_checked(scanned, name, stop_at_error=True))  # type: ignore[misc]
+        found = _chain_checked(LineReader(stream), name, keep_unknown, stop_at_error=True)
+        return tuple(item for _, item in found)  # type: ignore[misc]
 
 
 def write_jsonl(path: str | os.PathLike[str], events: Iterable[Record]) -> None:

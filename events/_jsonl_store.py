@@ -18,6 +18,7 @@ from ._codec import (
     check_jsonl,
     dumps_jsonl,
     encode_lines,
+    fast_session,
     open_log,
     parse_line,
     read_jsonl,
@@ -174,7 +175,7 @@ class JsonlStore:
         if not Path(self._path).exists():
             return
         items = []
-        with open_log(self._path, pipes=False) as handle, locked(handle.fileno(), shared=True):
+        with open_log(self._path, pipes=False) as handle, locked(handle.fileno(), shared=True), fast_session():
             for _, _, item in scan_lines(LineReader(handle), self._path, self._keep_unknown):
                 if isinstance(item, DecodeError):
                     raise item
@@ -417,23 +418,24 @@ class JsonlStore:
             raise StoreError(f"{self._path}: another writer appended after an unterminated line")
         stream.seek(self._size)
         reader = LineReader(stream, start=self._size, lines=self._lines, end=size)
-        for number, raw, item in scan_lines(reader, self._path, self._keep_unknown):
-            if isinstance(item, DecodeError):
-                raise item
-            record = to_record(item)
-            if not isinstance(item, OpaqueRecord):
-                self._defined.update(defined_ids(item))
-            event_id = record.get("event_id")
-            stored = self._ids.get(event_id) if isinstance(event_id, str) else None
-            if stored is not None and stored[1] != content_key(record):
-                raise DuplicateEventError(path=self._path, event_id=str(event_id),
-                                          where=f"{_where(stored[0])}, and again on line {number}")
-            carried = raw.get(HASH_FIELD)
-            if self._chained is None:
-                self._chained = carried is not None
-            self._version += 1
-            self._index(record, number)
-            self._head = carried if self._chained else None
+        with fast_session():
+            for number, raw, item in scan_lines(reader, self._path, self._keep_unknown):
+                if isinstance(item, DecodeError):
+                    raise item
+                record = to_record(item)
+                if not isinstance(item, OpaqueRecord):
+                    self._defined.update(defined_ids(item))
+                event_id = record.get("event_id")
+                stored = self._ids.get(event_id) if isinstance(event_id, str) else None
+                if stored is not None and stored[1] != content_key(record):
+                    raise DuplicateEventError(path=self._path, event_id=str(event_id),
+                                              where=f"{_where(stored[0])}, and again on line {number}")
+                carried = raw.get(HASH_FIELD)
+                if self._chained is None:
+                    self._chained = carried is not None
+                self._version += 1
+                self._index(record, number)
+                self._head = carried if self._chained else None
         self._lines = reader.lines
         self._ends_with_newline = reader.ends_with_newline
         self._size = reader.offset  # an interrupted append after it is left for the next append to cut off

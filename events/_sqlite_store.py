@@ -20,7 +20,7 @@ import stat
 import tempfile
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -33,15 +33,27 @@ from ._chain import (
     Verification,
     is_hash,
     record_hash,
-    verify_records,
+    verify_stored,
 )
-from ._codec import LogCheck, Record, encode_line, from_dict, parse_line, to_record, warn_broken_chain
+from ._codec import (
+    MAX_LINE_BYTES,
+    LogCheck,
+    Record,
+    encode_line,
+    fast_record,
+    fast_session,
+    from_dict,
+    parse_line,
+    to_record,
+    warn_broken_chain,
+)
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
 from ._files import log_file, publish
 from ._iso import parse_instant
 from ._opaque import OpaqueRecord
 from ._references import Reference, defined_ids, refuse_unresolved
 from ._store_base import Committed, check_after, check_expected, checked_items, file_stream, poll, single_stream
+from ._vocabulary import Event
 
 __all__ = ["APPLICATION_ID", "SQLITE_SUFFIXES", "SqliteStore", "busy_or_not_a_store", "verify_sqlite"]
 
@@ -305,16 +317,57 @@ class SqliteStore:
         Raises:
             StoreError: sqlite fails to read the store (e.g. a damaged file).
         """
-        for seq, item, _ in self._rows(after=after):
+        with fast_session():
+            for seq, item, _, event, _ in self._decoded_rows(after=after):
+                if event is not None:
+                    yield seq, event
+                    continue
+                try:
+                    yield seq, self._decode_row(seq, item)
+                except DecodeError as exc:
+                    yield seq, exc
+
+    def _decode_row(self, seq: int, item: dict[str, Any] | DecodeError) -> Record:
+        """The record of a row the fast path did not prove, the slow way.
+
+        Raises:
+            DecodeError: naming the file and the record's sequence number.
+        """
+        try:
+            if isinstance(item, DecodeError):
+                raise item
+            if seq < 1:
+                raise DecodeError("a sequence number below 1, which the library never writes "
+                                  "(see `negotiation verify`)")
+            return from_dict(item, keep_unknown=self._keep_unknown)
+        except DecodeError as exc:
+            raise exc.located(path=self._path, line=seq, unit="record") from exc.__cause__
+
+    def _read_verified(self) -> tuple[tuple[Record, ...], Verification]:
+        """Every stored record, and what :func:`verify_sqlite` finds, in one pass over the store.
+
+        Raises:
+            DecodeError: at the first record that does not decode, as :meth:`read` raises it.
+            StoreError: sqlite fails to read the store.
+        """
+        found: list[Record] = []
+        with fast_session():
+            rows = self._decoded_rows(columns=True)
+
+            def decoded() -> Iterator[tuple[int, dict[str, Any] | DecodeError, tuple[Any, ...], Record | None,
+                                            bytes | None]]:
+                for row in rows:
+                    seq, item, _, event, _ = row
+                    found.append(event if event is not None else self._decode_row(seq, item))
+                    yield row
+
             try:
-                if isinstance(item, DecodeError):
-                    raise item
-                if seq < 1:
-                    raise DecodeError("a sequence number below 1, which the library never writes "
-                                      "(see `negotiation verify`)")
-                yield seq, from_dict(item, keep_unknown=self._keep_unknown)
-            except DecodeError as exc:
-                yield seq, exc.located(path=self._path, line=seq, unit="record")
+                verification = _verified(self, decoded())
+                for _ in decoded():  # the rest, after a break of the chain
+                    pass
+            finally:
+                rows.close()  # its statement, which holds the store's read lock, ends here even on an error
+        return tuple(found), verification
 
     def read(self, *, after: int = 0, stream: str | None = None) -> Iterator[Record]:
         """Yield the stored records after the first ``after``, in sequence order.
@@ -397,8 +450,9 @@ class SqliteStore:
             DecodeError: at the first record that does not decode, naming it.
             StoreError: sqlite fails to read the store; ``stream`` is not the file's.
         """
-        found = tuple(self.read(stream=stream))
-        warn_broken_chain(verify_sqlite(self._path))
+        single_stream(self._path, self._stream, stream)
+        found, verification = self._read_verified()  # what verify_sqlite finds, in the same pass
+        warn_broken_chain(verification)
         return found
 
     def check(self, *, stream: str | None = None) -> LogCheck:
@@ -594,23 +648,70 @@ class SqliteStore:
         (a BLOB, a number or NULL where JSON text belongs, bytes that are
         not UTF-8) gives an error for its row rather than a failed read.
         """
-        extra = "".join(f", typeof({name}), CAST({name} AS BLOB)" for name in _DERIVED) if columns else ""
-        where = " WHERE seq > ?" if after else ""  # from the start: also rows below 1 (never written by the library)
-        query = (f"SELECT seq, typeof(record), CAST(record AS BLOB), typeof(hash), CAST(hash AS BLOB){extra} "
-                 f"FROM records{where} ORDER BY seq")
+        for seq, record, derived, _, _ in self._decoded_rows(after=after, columns=columns, decode=False):
+            yield seq, record, derived
+
+    def _decoded_rows(self, *, after: int = 0, columns: bool = False,
+                      decode: bool = True) -> Generator[tuple[int, dict[str, Any] | DecodeError, tuple[Any, ...],
+                                                              Record | None, bytes | None], None, None]:
+        """:meth:`_rows`, with each row's event and body when ``decode`` and the codec's fast path proves it.
+
+        The body is the record without its chain field as orjson writes it
+        (see ``events/_chain.py``). A row the fast path does not prove has
+        ``None`` for both, and is parsed as :meth:`_rows` parses it.
+        """
         try:
-            rows = self._db.execute(query, (min(after, _INT_MAX),) if after else ())
-            for seq, kind, body, hash_kind, hash_body, *stored in rows:
-                derived = tuple(_value(stored[i], stored[i + 1]) for i in range(0, len(stored), 2))
+            for seq, kind, body, hash_kind, hash_body, derived in self._fetched(after, columns):
+                if decode and kind == "text" and body is not None and len(body) <= MAX_LINE_BYTES and seq >= 1:
+                    fast = fast_record(body, stored_hash=_hash_value(hash_kind, hash_body))
+                    if fast is not None:
+                        yield seq, fast[0], derived, fast[1], fast[2]
+                        continue
                 try:
                     record = _record(kind, body)
                 except DecodeError as exc:
-                    yield int(seq), exc, derived
+                    yield seq, exc, derived, None, None
                     continue
                 record[HASH_FIELD] = _hash_value(hash_kind, hash_body)
-                yield int(seq), record, derived
+                yield seq, record, derived, None, None
         except sqlite3.DatabaseError as exc:
             raise self._failure(exc) from exc
+
+    def _fetched(self, after: int, columns: bool) -> Iterator[tuple[int, str, bytes | None, str, bytes | None,
+                                                                    tuple[Any, ...]]]:
+        """(seq, record's storage class and bytes, hash's, query columns or ``()``) of the rows after ``after``.
+
+        The record and hash columns are read as storage class and bytes
+        (``CAST(x AS BLOB)``), so that a crafted file (a BLOB, a number or
+        NULL where JSON text belongs, bytes that are not UTF-8) gives an
+        error for its row rather than a failed read. The query columns are
+        read as values, as :func:`_value` makes them from storage class and
+        bytes: a row holding a real is read again that way, and from a text
+        that is not UTF-8 on (sqlite refuses to read it as a value), every row.
+        """
+        head = "SELECT seq, typeof(record), CAST(record AS BLOB), typeof(hash), CAST(hash AS BLOB)"
+        plain = ", event_id, type, version, effective, recorded_us" if columns else ""
+        by_class = "".join(f", typeof({name}), CAST({name} AS BLOB)" for name in _DERIVED)
+        started = False
+        while True:
+            where = " WHERE seq > ?" if after or started else ""  # from the start: also rows below 1
+            query = f"{head}{plain} FROM records{where} ORDER BY seq"
+            try:
+                for seq, kind, body, hash_kind, hash_body, *stored in self._db.execute(
+                        query, (min(after, _INT_MAX),) if where else ()):
+                    derived = tuple(stored)
+                    if plain and float in map(type, derived):
+                        again = self._db.execute(f"SELECT 0{by_class} FROM records WHERE seq = ?", (seq,)).fetchone()
+                        derived = tuple(_value(again[i], again[i + 1]) for i in range(1, len(again), 2))
+                    elif plain == by_class:
+                        derived = tuple(_value(stored[i], stored[i + 1]) for i in range(0, len(stored), 2))
+                    started, after = True, seq
+                    yield int(seq), kind, body, hash_kind, hash_body, derived
+                return
+            except sqlite3.OperationalError:
+                if not plain or plain == by_class:
+                    raise
+                plain = by_class  # a query column of text that is not UTF-8: read every column by class from here
 
     def _failure(self, error: sqlite3.DatabaseError) -> StoreError:
         if _is_busy(error):
@@ -636,44 +737,54 @@ def verify_sqlite(path: str | os.PathLike[str], *, head: str | None = None) -> V
         ValueError: ``head`` is not 64 hex digits.
     """
     with SqliteStore._for_verify(path) as store:
-        reasons: dict[int, str] = {}
-        column: list[tuple[int, int, str]] = []  # the first disagreeing row: (seq, records read, problem)
+        return _verified(store, store._decoded_rows(columns=True, decode=False), head=head)
 
-        def rows() -> Iterator[tuple[int, Any]]:
-            previous = 0
-            for count, (seq, item, stored) in enumerate(store._rows(columns=True), start=1):
-                if isinstance(item, DecodeError):
-                    reasons[seq] = f"{item.reason}: not a record of an event log"
-                if not column:
-                    problem = _column_problem(seq, previous, item, stored)
-                    if problem is not None:
-                        column.append((seq, count, problem))
-                previous = seq
-                yield seq, None if isinstance(item, DecodeError) else item
 
-        found = verify_records(store.path, rows(), unit="record", head=head)
-        if found.first_bad in reasons:
-            found = attrs.evolve(found, problem=reasons[found.first_bad])
-        if column and (found.first_bad is None or column[0][0] < found.first_bad):
-            seq, count, problem = column[0]
-            found = Verification(path=store.path, records=count, chained=True, head=None, first_bad=seq,
-                                 unit="record", problem=problem)
-        if store._foreign is not None:
-            if found.first_bad is None:
-                raise StoreError(f"{store.path}: not an event store ({store._foreign}); it was left as it was")
-            found = attrs.evolve(found, problem=f"{found.problem}; besides, {store._foreign}")
-        return found
+def _verified(store: SqliteStore, rows: Iterable[tuple[int, dict[str, Any] | DecodeError, tuple[Any, ...],
+                                                       Record | None, bytes | None]],
+              *, head: str | None = None) -> Verification:
+    """What :func:`verify_sqlite` finds in ``rows`` (of ``store._decoded_rows(columns=True)``), read up to a break."""
+    reasons: dict[int, str] = {}
+    column: list[tuple[int, int, str]] = []  # the first disagreeing row: (seq, records read, problem)
+
+    def fed() -> Iterator[tuple[int, Any, bytes | None]]:
+        previous = 0
+        for count, (seq, item, stored, event, body) in enumerate(rows, start=1):
+            if isinstance(item, DecodeError):
+                reasons[seq] = f"{item.reason}: not a record of an event log"
+            if not column:
+                problem = _column_problem(seq, previous, item, stored, event)
+                if problem is not None:
+                    column.append((seq, count, problem))
+            previous = seq
+            yield seq, None if isinstance(item, DecodeError) else item, body
+
+    found = verify_stored(store.path, fed(), unit="record", head=head)
+    if found.first_bad in reasons:
+        found = attrs.evolve(found, problem=reasons[found.first_bad])
+    if column and (found.first_bad is None or column[0][0] < found.first_bad):
+        seq, count, problem = column[0]
+        found = Verification(path=store.path, records=count, chained=True, head=None, first_bad=seq,
+                             unit="record", problem=problem)
+    if store._foreign is not None:
+        if found.first_bad is None:
+            raise StoreError(f"{store.path}: not an event store ({store._foreign}); it was left as it was")
+        found = attrs.evolve(found, problem=f"{found.problem}; besides, {store._foreign}")
+    return found
 
 
 def _column_problem(seq: int, previous: int, item: dict[str, Any] | DecodeError,
-                    stored: tuple[Any, ...]) -> str | None:
-    """What is wrong with a row's query columns, or ``None``."""
+                    stored: tuple[Any, ...], event: Record | None = None) -> str | None:
+    """What is wrong with a row's query columns, or ``None`` (``event``: the record decoded, if it was)."""
     if seq != previous + 1:
         return (f"column 'seq' holds {seq}, expected {previous + 1}: records are missing before it, "
                 "or it was inserted by hand")
     if isinstance(item, DecodeError):
         return None  # the chain check names the record itself
-    for name, held, expected in zip(_DERIVED, stored, _derived(item), strict=True):
+    derived = _derived(item, event.recorded if isinstance(event, Event) else None)
+    if stored == derived and list(map(type, stored)) == list(map(type, derived)):
+        return None
+    for name, held, expected in zip(_DERIVED, stored, derived, strict=True):
         if type(held) is not type(expected) or held != expected:
             return (f"column {name!r} holds {held!r}, but its record says {expected!r}: the column was edited, "
                     "so SQL over it answers wrongly")
@@ -832,11 +943,16 @@ def _value(kind: str, body: bytes | None) -> Any:
     return bytes(body)
 
 
-def _derived(record: dict[str, Any]) -> tuple[str | None, str, int | None, str | None, int | None]:
-    """The query columns of a record: event_id, type, version, effective, recorded_us."""
+def _derived(record: dict[str, Any], recorded: datetime | None = None) -> tuple[str | None, str, int | None,
+                                                                              str | None, int | None]:
+    """The query columns of a record: event_id, type, version, effective, recorded_us.
+
+    ``recorded``: the record's ``"recorded"`` instant when its event was
+    decoded (the same instant, in UTC), spared parsing again.
+    """
     event_id = record.get("event_id")
     return (event_id if isinstance(event_id, str) else None, str(record.get("type")), _integer(record.get("v")),
-            _text(record.get("effective")), _microseconds(record.get("recorded")))
+            _text(record.get("effective")), _microseconds(record.get("recorded") if recorded is None else recorded))
 
 
 def _integer(value: Any) -> int | None:
@@ -848,9 +964,9 @@ def _text(value: Any) -> str | None:
 
 
 def _microseconds(value: Any) -> int | None:
-    """An ISO instant as integer microseconds since the epoch; ``None`` if it is not one (an opaque record)."""
+    """An ISO instant (or an aware datetime) as integer microseconds since the epoch; ``None`` if it is not one."""
     try:
-        delta = parse_instant(value) - _EPOCH
+        delta = (value if isinstance(value, datetime) else parse_instant(value)) - _EPOCH
     except (TypeError, ValueError):
         return None
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -20,7 +20,7 @@ History of the vocabulary:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ._errors import DecodeError
@@ -110,6 +110,23 @@ class Upcasting:
                     field = old + field[len(new):]
                     break
         return field
+
+    def routes(self, tag: str) -> Iterator[tuple[str, int, tuple[Upcaster, ...]]]:
+        """Every (stored tag, stored version, upcasters in order) that :meth:`upgrade` reads as the current ``tag``.
+
+        The stored tag is ``tag`` or one of its aliases; a version for which
+        an upcaster is missing is left out.
+        """
+        tags = [tag, *sorted(old for old, new in self._aliases.items() if new == tag)]
+        steps: tuple[Upcaster, ...] = ()
+        for version in range(self._current[tag], 0, -1):
+            if version < self._current[tag]:
+                step = self._steps.get((tag, version))
+                if step is None:
+                    return
+                steps = (step, *steps)
+            for stored in tags:
+                yield stored, version, steps
 
     def upgrade(self, record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """Bring a record to its type's current version.
