@@ -75,17 +75,20 @@ _CHUNK = 1 << 20
 
 @functools.cache
 def schema_fingerprint() -> str:
-    """A hash of what decoding depends on: this package's source, Python's and attrs' versions (64 hex digits).
+    """A hash of what decoding depends on: this package's source, Python's version and attrs' install (64 hex digits).
 
     Every module of ``events`` (the vocabulary, values, validators, codec
     and upcasters) is hashed, so any change of the schema or of how it is
     decoded gives another fingerprint, and cached logs decoded before it
-    are not used.
+    are not used. attrs (whose classes the cache holds) counts by its
+    module's file and modification time: reading its version would import
+    ``importlib.metadata``, which costs more than a start-up should.
     """
-    import attrs
+    import attr
 
+    installed = os.stat(attr.__file__)
     digest = hashlib.blake2b(digest_size=32)
-    digest.update(f"{sys.version_info[:2]} attrs {attrs.__version__}\n".encode())
+    digest.update(f"{sys.version} attrs {attr.__file__} {installed.st_size} {installed.st_mtime_ns}\n".encode())
     package = Path(__file__).resolve().parent
     for module in sorted(package.glob("*.py")):
         digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
