@@ -245,3 +245,28 @@ def test_no_answer_is_kept_for_an_error_or_with_no_cache(folder, log, capsys):
         main(["timeline", str(log), "--from", "2025-01-01", "--to", "2025-01-02", "--imposer", "USA",
               "--target", "GBR", "--product", "870323", "--quota", "in", "--base", "-1"])
     assert not _answered(folder)
+
+
+def test_past_the_size_limit_the_least_recently_used_entries_go(folder, tmp_path, monkeypatch):
+    logs = []
+    for name in ("us-uk", "us-japan", "london-talks-2025"):
+        path = tmp_path / f"{name}.jsonl"
+        shutil.copyfile(SEEDS / f"{name}.jsonl", path)
+        logs.append(path)
+    events.check_log_cached(logs[0])
+    (first,) = _entries(folder)
+    events.check_log_cached(logs[1])
+    (second,) = set(_entries(folder)) - {first}
+    os.utime(first, ns=(1, 1))  # both long unused, the second less long
+    os.utime(second, ns=(2, 2))
+    events.check_log_cached(logs[0])  # a hit marks the first used now
+    assert first.stat().st_mtime_ns > 2
+    probe = tmp_path / "probe"
+    monkeypatch.setenv("NEGOTIATION_CACHE_DIR", str(probe))
+    events.check_log_cached(logs[2])
+    (third_alone,) = _entries(probe)
+    monkeypatch.setenv("NEGOTIATION_CACHE_DIR", str(folder))
+    monkeypatch.setattr(_cache, "_MAX_TOTAL", first.stat().st_size + third_alone.stat().st_size)
+    events.check_log_cached(logs[2])  # a new entry: past the limit, the least recently used (the second) goes
+    kept = _entries(folder)
+    assert first in kept and second not in kept and len(kept) == 2
