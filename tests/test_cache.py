@@ -8,11 +8,13 @@ import os
 import shutil
 import stat
 import warnings
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 import events
+import negotiation
 from events import _cache
 from negotiation._cli import main
 
@@ -60,6 +62,8 @@ def test_a_hit_gives_back_equal_events(folder, log, monkeypatch):
     assert decoded == [str(log)]  # the second read is served from the cache
     assert second == first == events.check_log(log)
     assert events.dumps_jsonl(second.events) == events.dumps_jsonl(first.events)
+    day = date(2025, 6, 9)
+    assert negotiation.replay(second.events, as_of=day).digest == negotiation.replay(first.events, as_of=day).digest
     assert len(_entries(folder)) == 1
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / "key").stat().st_mode) == 0o600
