@@ -15,7 +15,7 @@ and its modification time set back gets another hash. A log that changes
 while it is read (its size, modification time, inode or status-change time
 differ before and after) is not stored. Entry names start with the
 fingerprint; entries of another fingerprint are removed when an entry is
-written.
+written, and so are the least recently used ones once all pass 4 GiB.
 
 **What is kept.** Only a log that decoded without an error or a warning (a
 broken chain, say): its records and their line numbers. Anything else is
@@ -69,23 +69,28 @@ _SUFFIX = ".log-cache"
 _ANSWER_SUFFIX = ".answer-cache"
 _MAX_ANSWER = 64 << 20
 """Answers longer than this (bytes of UTF-8) are not kept."""
+_MAX_TOTAL = 4 << 30
+"""When the entries pass this many bytes, the least recently used are removed (after writing one)."""
 _OFF = {"off", "0", "no", "false"}
 _CHUNK = 1 << 20
 
 
 @functools.cache
 def schema_fingerprint() -> str:
-    """A hash of what decoding depends on: this package's source, Python's and attrs' versions (64 hex digits).
+    """A hash of what decoding depends on: this package's source, Python's version and attrs' install (64 hex digits).
 
     Every module of ``events`` (the vocabulary, values, validators, codec
     and upcasters) is hashed, so any change of the schema or of how it is
     decoded gives another fingerprint, and cached logs decoded before it
-    are not used.
+    are not used. attrs (whose classes the cache holds) counts by its
+    module's file and modification time: reading its version would import
+    ``importlib.metadata``, which costs more than a start-up should.
     """
-    import attrs
+    import attr
 
+    installed = os.stat(attr.__file__)
     digest = hashlib.blake2b(digest_size=32)
-    digest.update(f"{sys.version_info[:2]} attrs {attrs.__version__}\n".encode())
+    digest.update(f"{sys.version} attrs {attr.__file__} {installed.st_size} {installed.st_mtime_ns}\n".encode())
     package = Path(__file__).resolve().parent
     for module in sorted(package.glob("*.py")):
         digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
@@ -198,18 +203,25 @@ def clear_cache() -> int:
 
 
 def _key(folder: Path) -> bytes | None:
-    """The folder's HMAC key: made on first use (mode 0600, exclusively), else read; ``None`` if unusable."""
+    """The folder's HMAC key: made whole on first use (mode 0600; written aside, then linked into place, so no
+    reader sees half a key and the first writer wins), else read; ``None`` if unusable."""
     path = folder / _KEY_FILE
     nofollow = getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
-    except FileExistsError:
-        pass
-    except OSError:
-        return None
-    else:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(secrets.token_bytes(32))
+    if not os.path.lexists(path):
+        try:
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-key-")  # mode 0600
+        except OSError:
+            return None
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(secrets.token_bytes(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(temp, path)
+        except OSError:
+            return None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
     try:
         fd = os.open(path, os.O_RDONLY | nofollow)
     except OSError:
@@ -285,7 +297,11 @@ def _read_blob(folder: Path, name: str, key: bytes) -> memoryview | None:
         return None
     content = memoryview(data)[head:]
     mac = hmac.new(key, name.encode() + b"\0" + content, "sha256").digest()
-    return content if hmac.compare_digest(mac, data[len(_MAGIC):head]) else None
+    if not hmac.compare_digest(mac, data[len(_MAGIC):head]):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(folder / name)  # used now: the last to be removed when the folder grows too large
+    return content
 
 
 def _read_entry(folder: Path, name: str, key: bytes) -> Any:
@@ -312,6 +328,26 @@ def _write_blob(folder: Path, name: str, key: bytes, payload: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Remove entries of another fingerprint (never used again), then the least recently used past the size limit."""
+    sized = []
+    for entry in _entries(folder):
+        with contextlib.suppress(FileNotFoundError):
+            if not entry.name.startswith(_entry_prefix()):
+                entry.unlink()
+                continue
+            status = entry.stat()
+            sized.append((status.st_mtime_ns, status.st_size, entry))
+    total = sum(size for _, size, _ in sized)
+    for _, size, entry in sorted(sized):
+        if total <= _MAX_TOTAL:
+            break
+        with contextlib.suppress(FileNotFoundError):
+            entry.unlink()
+        total -= size
 
 
 def _write_entry(folder: Path, name: str, key: bytes, content: Any) -> None:
@@ -426,8 +462,4 @@ def check_log_cached(path: str | os.PathLike[str], *, keep_unknown: bool = False
     if not caught and not found.errors and after == before:
         with contextlib.suppress(OSError, pickle.PicklingError):
             _write_entry(folder, entry, key, (found.events, found.lines))
-            for other in _entries(folder):
-                if not other.name.startswith(_entry_prefix()):  # decoded by another library: never used again
-                    with contextlib.suppress(FileNotFoundError):
-                        other.unlink()
     return found

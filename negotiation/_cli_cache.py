@@ -58,7 +58,7 @@ def answer_slot(args: argparse.Namespace) -> events.AnswerSlot | None:
     when the cache is off or unusable. The question names the command, every
     argument, the log's full name and the code's fingerprint.
     """
-    if args.command not in ANSWERED or getattr(args, "no_cache", True):
+    if args.command not in ANSWERED or getattr(args, "no_cache", True) or events.cache_folder() is None:
         return None
     arguments = sorted((name, repr(value)) for name, value in vars(args).items() if name != "no_cache")
     where = os.path.abspath(args.log)  # no answer names its log today; one that did would name the right one

@@ -8,11 +8,13 @@ import os
 import shutil
 import stat
 import warnings
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 import events
+import negotiation
 from events import _cache
 from negotiation._cli import main
 
@@ -60,6 +62,8 @@ def test_a_hit_gives_back_equal_events(folder, log, monkeypatch):
     assert decoded == [str(log)]  # the second read is served from the cache
     assert second == first == events.check_log(log)
     assert events.dumps_jsonl(second.events) == events.dumps_jsonl(first.events)
+    day = date(2025, 6, 9)
+    assert negotiation.replay(second.events, as_of=day).digest == negotiation.replay(first.events, as_of=day).digest
     assert len(_entries(folder)) == 1
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / "key").stat().st_mode) == 0o600
@@ -245,3 +249,28 @@ def test_no_answer_is_kept_for_an_error_or_with_no_cache(folder, log, capsys):
         main(["timeline", str(log), "--from", "2025-01-01", "--to", "2025-01-02", "--imposer", "USA",
               "--target", "GBR", "--product", "870323", "--quota", "in", "--base", "-1"])
     assert not _answered(folder)
+
+
+def test_past_the_size_limit_the_least_recently_used_entries_go(folder, tmp_path, monkeypatch):
+    logs = []
+    for name in ("us-uk", "us-japan", "london-talks-2025"):
+        path = tmp_path / f"{name}.jsonl"
+        shutil.copyfile(SEEDS / f"{name}.jsonl", path)
+        logs.append(path)
+    events.check_log_cached(logs[0])
+    (first,) = _entries(folder)
+    events.check_log_cached(logs[1])
+    (second,) = set(_entries(folder)) - {first}
+    os.utime(first, ns=(1, 1))  # both long unused, the second less long
+    os.utime(second, ns=(2, 2))
+    events.check_log_cached(logs[0])  # a hit marks the first used now
+    assert first.stat().st_mtime_ns > 2
+    probe = tmp_path / "probe"
+    monkeypatch.setenv("NEGOTIATION_CACHE_DIR", str(probe))
+    events.check_log_cached(logs[2])
+    (third_alone,) = _entries(probe)
+    monkeypatch.setenv("NEGOTIATION_CACHE_DIR", str(folder))
+    monkeypatch.setattr(_cache, "_MAX_TOTAL", first.stat().st_size + third_alone.stat().st_size)
+    events.check_log_cached(logs[2])  # a new entry: past the limit, the least recently used (the second) goes
+    kept = _entries(folder)
+    assert first in kept and second not in kept and len(kept) == 2
