@@ -1,7 +1,8 @@
 """Measurements of the ``negotiation`` command itself, each run in a new process (``python -m negotiation``).
 
 * scaling: ``timeline`` and ``diff`` over every pair, at two ranges on logs
-  of two sizes: the cost of one more day, and how it grows with the log;
+  of two sizes: the cost of one more day, and how it grows with the log
+  against how a day's necessary work grows;
 * memory over a long range: the peak resident memory of a one-pair
   ``timeline`` over one year and over a century;
 * a second run: ``replay`` twice on a fresh copy of a log, the first with
@@ -66,9 +67,10 @@ def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, fir
     ``first``; the cost of one more day is the difference of the medians
     over the difference of the days (the decode and the fold before the
     first day cancel out). Between the smallest and the largest log that
-    cost grows, if the command is linear in days × layers changed, like the
-    layers changed per day; if it is linear in days × pairs × layers, like
-    pairs × layers.
+    cost should grow like a day's necessary work: the layers changed that
+    day, plus, for ``timeline``, one cell per pair in its row. A path that
+    asks every pair of every layer each day grows like pairs × layers
+    instead.
 
     Args:
         logs: ``(path, stats)`` of at least two logs, smallest first;
@@ -84,15 +86,16 @@ def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, fir
                          ["diff", str(path), (first - timedelta(days=1)).isoformat(), last.isoformat()])
             runs.append(_seconds(arguments, env, samples))
         per_day = (runs[1]["median"] - runs[0]["median"]) / (days[1] - days[0])
+        work = stats["layers_changed_per_day"] + (stats["pairs"] if command == "timeline" else 0)
         rows.append({"events": stats["events"], "short": runs[0], "long": runs[1], "per_day_s": per_day,
                      "layers_changed_per_day": stats["layers_changed_per_day"], "pairs": stats["pairs"],
-                     "layers": stats["layers"]})
+                     "layers": stats["layers"], "work_per_day": work})
     small, large = rows[0], rows[-1]
     measurable = small["per_day_s"] > 0 and large["per_day_s"] > 0  # else a day costs less than the noise
     return {
         "command": command, "first": first.isoformat(), "days": list(days), "logs": rows,
         "growth": large["per_day_s"] / small["per_day_s"] if measurable else None,
-        "growth_if_linear": large["layers_changed_per_day"] / small["layers_changed_per_day"],
+        "growth_if_linear": large["work_per_day"] / small["work_per_day"],
         "growth_if_pairs_x_layers": (large["pairs"] * large["layers"]) / (small["pairs"] * small["layers"]),
     }
 

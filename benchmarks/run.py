@@ -88,11 +88,14 @@ def _say(started: float, text: str) -> None:
 
 
 def measure_size(count: int, folder: Path, *, seed: int, samples: int, store_events: int, pandas_events: int,
-                 started: float, inline: bool = False) -> dict[str, Any]:
+                 started: float, stores_of: dict[str, Any] | None = None, inline: bool = False) -> dict[str, Any]:
     """Every in-process figure of one size, each sample in its own process; the log stays in ``folder``.
 
-    With ``inline`` every step runs in this process instead (a check of the
-    harness: the memory figures then mean nothing).
+    Args:
+        stores_of: The store figures of the log of exactly ``store_events``
+            events, if measured already: a larger log reuses them.
+        inline: Run every step in this process instead (a check of the
+            harness: the memory figures then mean nothing).
     """
     path = folder / f"log-{count}.jsonl"
     _say(started, f"N = {count:,}: generating and writing the log")
@@ -107,12 +110,15 @@ def measure_size(count: int, folder: Path, *, seed: int, samples: int, store_eve
     for index in range(samples):
         _say(started, f"N = {count:,}: the decode floor, sample {index + 1} of {samples}")
         floor.append(_child("decode_floor_sample", inline, path=str(path), check=index == 0))
-    _say(started, f"N = {count:,}: stores and eventsourcing on {min(count, store_events):,} events")
-    store_folder = folder / f"stores-{count}"
-    store_folder.mkdir()
-    stores = _child("stores", inline, path=str(path), count=min(count, store_events), folder=str(store_folder),
-                    samples=samples)
-    shutil.rmtree(store_folder)
+    if stores_of is not None and count > store_events:
+        stores = {**stores_of, "measured_on_log": store_events}
+    else:
+        _say(started, f"N = {count:,}: stores and eventsourcing on {min(count, store_events):,} events")
+        store_folder = folder / f"stores-{count}"
+        store_folder.mkdir()
+        stores = _child("stores", inline, path=str(path), count=min(count, store_events), folder=str(store_folder),
+                        samples=samples)
+        shutil.rmtree(store_folder)
     _say(started, f"N = {count:,}: DuckDB{' and pandas' if count <= pandas_events else ''}")
     peers = _child("tariff_peers", inline, path=str(path), answers=str(answers), samples=samples,
                    with_pandas=count <= pandas_events)
@@ -123,17 +129,17 @@ def measure_size(count: int, folder: Path, *, seed: int, samples: int, store_eve
     return size
 
 
-def measure_cli(sizes: dict[int, dict[str, Any]], folder: Path, *, samples: int, cli_events: int, days: tuple[int, int],
-                range_years: int, started: float) -> dict[str, Any]:
+def measure_cli(sizes: dict[int, dict[str, Any]], folder: Path, *, samples: int, cli_events: int,
+                days: dict[str, tuple[int, int]], range_years: int, started: float) -> dict[str, Any]:
     """The command-line figures, on the logs of at most ``cli_events`` events (the scaling needs two)."""
     env = {**os.environ, "XDG_CACHE_HOME": str(folder / "cache")}
     logs = sorted((count, size) for count, size in sizes.items() if count <= cli_events)
     cli: dict[str, Any] = {}
     if len(logs) >= 2:
         pick = [(Path(size["log"]), size["stats"]) for _, size in (logs[0], logs[-1])]
-        for command in ("timeline", "diff"):
-            _say(started, f"command line: {command} over every pair, {days[0]} and {days[1]} days")
-            cli[command] = cli_runs.scaling(command, pick, first=CLI_FIRST, days=days, samples=samples, env=env)
+        for command, span in days.items():
+            _say(started, f"command line: {command} over every pair, {span[0]} and {span[1]} days")
+            cli[command] = cli_runs.scaling(command, pick, first=CLI_FIRST, days=span, samples=samples, env=env)
     if logs:
         small_count, small = logs[0]
         start = date(2025, 1, 1)
@@ -186,8 +192,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="the largest log pandas is measured on (default 100000)")
     parser.add_argument("--cli-events", type=int, default=100_000, metavar="N",
                         help="the largest log the command line is measured on (default 100000)")
-    parser.add_argument("--cli-days", type=int, nargs=2, default=[15, 60], metavar=("SHORT", "LONG"),
-                        help="the two ranges of the timeline and diff scaling runs, days (default 15 60)")
+    parser.add_argument("--timeline-days", type=int, nargs=2, default=[15, 60], metavar=("SHORT", "LONG"),
+                        help="the two ranges of the every-pair timeline scaling runs, days (default 15 60)")
+    parser.add_argument("--diff-days", type=int, nargs=2, default=[15, 240], metavar=("SHORT", "LONG"),
+                        help="the two ranges of the diff scaling runs, days (default 15 240)")
     parser.add_argument("--range-years", type=int, default=100, metavar="Y",
                         help="the long range of the memory run, years from 2025 (default 100)")
     parser.add_argument("--seed", type=int, default=2025)
@@ -212,24 +220,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(answer), flush=True)
         os._exit(0)  # skip freeing millions of objects one by one at exit
     if args.quick:
-        args.sizes, args.growth_size, args.cli_days, args.range_years, args.samples = [1_000], 500, [2, 4], 3, 1
+        args.sizes, args.growth_size, args.range_years, args.samples = [1_000], 500, 3, 1
+        args.timeline_days, args.diff_days = [2, 4], [2, 4]
     elif args.json is None and args.markdown is None:
         args.json, args.markdown = HERE / "results.json", HERE / "RESULTS.md"
-    if args.samples < 1 or min(args.sizes) < 1 or args.cli_days[0] >= args.cli_days[1]:
-        raise SystemExit("run.py: --samples and --sizes must be positive, and --cli-days SHORT below LONG")
+    days = {"timeline": (args.timeline_days[0], args.timeline_days[1]), "diff": (args.diff_days[0], args.diff_days[1])}
+    if args.samples < 1 or min(args.sizes) < 1 or any(not 0 < short < long for short, long in days.values()):
+        raise SystemExit("run.py: --samples and --sizes must be positive, and the days 0 < SHORT < LONG")
     counts = sorted(set(args.sizes) | ({args.growth_size} if args.growth_size > 0 else set()))
     started = time.perf_counter()
     sizes: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="negotiation-bench-") as temp:
         folder = Path(temp)
         for count in counts:
+            exact = sizes.get(args.store_events)
             sizes[count] = measure_size(count, folder, seed=args.seed, samples=args.samples,
                                         store_events=args.store_events, pandas_events=args.pandas_events,
-                                        started=started, inline=args.quick)
+                                        started=started, stores_of=exact and exact["stores"], inline=args.quick)
             if count > args.cli_events:
                 Path(sizes[count]["log"]).unlink()
         cli = measure_cli(sizes, folder, samples=args.samples, cli_events=args.cli_events,
-                          days=(args.cli_days[0], args.cli_days[1]), range_years=args.range_years, started=started)
+                          days=days, range_years=args.range_years, started=started)
     total = time.perf_counter() - started
     results: dict[str, Any] = {
         "command": " ".join([COMMAND, *(sys.argv[1:] if argv is None else argv)]),
@@ -237,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "date": datetime.now(UTC).date().isoformat(), "commit": _commit()},
         "settings": {"sizes": args.sizes, "growth_size": args.growth_size, "samples": args.samples,
                      "store_events": args.store_events, "pandas_events": args.pandas_events,
-                     "cli_events": args.cli_events, "cli_days": args.cli_days, "range_years": args.range_years,
+                     "cli_events": args.cli_events, "cli_days": days, "range_years": args.range_years,
                      "seed": args.seed},
         "total_s": total,
         "sizes": {str(count): size for count, size in sizes.items()},

@@ -183,3 +183,8 @@ def test_import_times_are_read_from_the_top_level_lines(bench):
 
 def test_decimal_answers_compare_by_value(bench):
     assert sys.modules["tariff_peers"]._as_decimal(37.50000000001) == Decimal("37.5")
+
+
+def test_the_readme_gives_the_benchmark_command(bench):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"\n{bench.COMMAND}\n" in readme
