@@ -12,8 +12,9 @@
 Every command's standard output goes to ``/dev/null`` (it is still written
 in full) and its exit status must be 0. The peak resident memory is the
 child's own (``os.wait4``). Runs other than the second-run pairs get one
-cache folder for the whole benchmark (``XDG_CACHE_HOME``), which is
-deleted with the benchmark's temporary folder.
+cache folder for the whole benchmark (``XDG_CACHE_HOME``, with the user's
+own ``NEGOTIATION_CACHE`` settings dropped), which is deleted with the
+benchmark's temporary folder.
 """
 
 from __future__ import annotations
@@ -32,7 +33,15 @@ from typing import Any
 
 from timing import summary
 
-__all__ = ["import_time", "range_memory", "run_command", "scaling", "second_run"]
+__all__ = ["import_time", "range_memory", "run_command", "scaling", "second_run", "without_cache_settings"]
+
+_CACHE_SETTINGS = ("NEGOTIATION_CACHE", "NEGOTIATION_CACHE_DIR")
+"""The user's own cache settings: dropped, so that every run uses the benchmark's own cache folder."""
+
+
+def without_cache_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the user's cache settings (:data:`_CACHE_SETTINGS`)."""
+    return {name: value for name, value in env.items() if name not in _CACHE_SETTINGS}
 
 
 def run_command(arguments: Sequence[str], env: Mapping[str, str], *, python: Sequence[str] = ()) -> dict[str, Any]:
@@ -55,10 +64,6 @@ def run_command(arguments: Sequence[str], env: Mapping[str, str], *, python: Seq
     return {"seconds": seconds, "peak_bytes": usage.ru_maxrss * 1024, "stderr": stderr}
 
 
-def _seconds(arguments: Sequence[str], env: Mapping[str, str], samples: int) -> dict[str, Any]:
-    return summary([run_command(arguments, env)["seconds"] for _ in range(samples)])
-
-
 def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, first: date, days: tuple[int, int],
             samples: int, env: Mapping[str, str]) -> dict[str, Any]:
     """How ``timeline`` (every pair) or ``diff`` grows with the days asked and the size of the log.
@@ -76,15 +81,22 @@ def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, fir
         logs: ``(path, stats)`` of at least two logs, smallest first;
             ``stats`` as ``children.write_log`` gives them.
     """
+    def arguments(path: Path, count: int) -> list[str]:
+        last = first + timedelta(days=count - 1)
+        if command == "timeline":
+            return ["timeline", str(path), "--from", first.isoformat(), "--to", last.isoformat()]
+        return ["diff", str(path), (first - timedelta(days=1)).isoformat(), last.isoformat()]
+
+    # Interleaved, a round of every log and range per sample, so that a change in the machine's load
+    # between rounds touches every figure alike rather than one size.
+    seconds: dict[tuple[int, int], list[float]] = {(index, count): [] for index in range(len(logs)) for count in days}
+    for _ in range(samples):
+        for index, (path, _stats) in enumerate(logs):
+            for count in days:
+                seconds[(index, count)].append(run_command(arguments(path, count), env)["seconds"])
     rows = []
-    for path, stats in logs:
-        runs = []
-        for count in days:
-            last = first + timedelta(days=count - 1)
-            arguments = (["timeline", str(path), "--from", first.isoformat(), "--to", last.isoformat()]
-                         if command == "timeline" else
-                         ["diff", str(path), (first - timedelta(days=1)).isoformat(), last.isoformat()])
-            runs.append(_seconds(arguments, env, samples))
+    for index, (_path, stats) in enumerate(logs):
+        runs = [summary(seconds[(index, count)]) for count in days]
         per_day = (runs[1]["median"] - runs[0]["median"]) / (days[1] - days[0])
         work = stats["layers_changed_per_day"] + (stats["pairs"] if command == "timeline" else 0)
         rows.append({"events": stats["events"], "short": runs[0], "long": runs[1], "per_day_s": per_day,
@@ -103,14 +115,16 @@ def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, fir
 def range_memory(path: Path, pair: Sequence[str], *, ends: tuple[date, date], start: date, samples: int,
                  env: Mapping[str, str]) -> dict[str, Any]:
     """Peak resident memory of a one-pair ``timeline`` from ``start`` to each of ``ends``: does it grow with the range?"""
-    figures = {}
+    runs: dict[str, list[dict[str, Any]]] = {"short": [], "long": []}
+    for _ in range(samples):  # interleaved, like the scaling runs
+        for name, end in zip(("short", "long"), ends, strict=True):
+            runs[name].append(run_command(["timeline", str(path), "--from", start.isoformat(), "--to", end.isoformat(),
+                                           "--imposer", pair[0], "--target", pair[1], "--format", "csv"], env))
+    figures: dict[str, Any] = {}
     for name, end in zip(("short", "long"), ends, strict=True):
-        arguments = ["timeline", str(path), "--from", start.isoformat(), "--to", end.isoformat(),
-                     "--imposer", pair[0], "--target", pair[1], "--format", "csv"]
-        runs = [run_command(arguments, env) for _ in range(samples)]
         figures[name] = {"to": end.isoformat(), "rows": (end - start).days + 1,
-                         "seconds": summary([run["seconds"] for run in runs]),
-                         "peak_bytes": summary([run["peak_bytes"] for run in runs])}
+                         "seconds": summary([run["seconds"] for run in runs[name]]),
+                         "peak_bytes": summary([run["peak_bytes"] for run in runs[name]])}
     figures["growth"] = figures["long"]["peak_bytes"]["median"] / figures["short"]["peak_bytes"]["median"]
     return figures
 
@@ -128,7 +142,7 @@ def second_run(path: Path, *, as_of: date, samples: int, folder: Path) -> dict[s
         place.mkdir()
         copy = place / path.name
         shutil.copyfile(path, copy)
-        env = {**os.environ, "HOME": str(place / "home"), "XDG_CACHE_HOME": str(place / "cache")}
+        env = {**without_cache_settings(os.environ), "HOME": str(place / "home"), "XDG_CACHE_HOME": str(place / "cache")}
         arguments = ["replay", str(copy), "--as-of", as_of.isoformat()]
         firsts.append(run_command(arguments, env)["seconds"])
         seconds.append(run_command(arguments, env)["seconds"])

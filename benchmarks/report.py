@@ -368,7 +368,8 @@ METHOD = """\
   difference between a long and a short range over the difference in days (so the decode and fold
   cancel); from the smallest to the largest log it should grow like a day's work (layers changed, plus a
   cell per pair for the every-pair `timeline`), where asking every pair of every layer grows like
-  pairs × layers. Memory over a range: a one-pair `timeline` of the smallest log over one year and over
+  pairs × layers. The runs are interleaved (each sample a round of both logs and both ranges). Two sizes
+  cannot rule out a pairs × layers term that is still small beside the per-pair work at 100,000 events. Memory over a range: a one-pair `timeline` of the smallest log over one year and over
   a century. Second run: `replay` twice of a fresh copy of the largest log, with a new `HOME` and
   `XDG_CACHE_HOME` per copy. Start-up: `python -X importtime` of `replay` on `seeds/us-china.jsonl`."""
 

@@ -76,8 +76,10 @@ def _child(name: str, inline: bool, **arguments: Any) -> dict[str, Any]:
         import children
 
         return json.loads(json.dumps(children.CHILDREN[name](**json.loads(json.dumps(arguments)))))  # type: ignore[no-any-return]
+    # Cold figures, from the file: no persisted cache, should the library ever read through one.
+    env = {**cli_runs.without_cache_settings(os.environ), "NEGOTIATION_CACHE": "off"}
     done = subprocess.run([sys.executable, __file__, "--child", name, json.dumps(arguments)], check=False,
-                          stdout=subprocess.PIPE, text=True)
+                          stdout=subprocess.PIPE, text=True, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"the measurement {name} failed (exit {done.returncode}); its error is above")
     return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
@@ -132,7 +134,7 @@ def measure_size(count: int, folder: Path, *, seed: int, samples: int, store_eve
 def measure_cli(sizes: dict[int, dict[str, Any]], folder: Path, *, samples: int, cli_events: int,
                 days: dict[str, tuple[int, int]], range_years: int, started: float) -> dict[str, Any]:
     """The command-line figures, on the logs of at most ``cli_events`` events (the scaling needs two)."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(folder / "cache")}
+    env = {**cli_runs.without_cache_settings(os.environ), "XDG_CACHE_HOME": str(folder / "cache")}
     logs = sorted((count, size) for count, size in sizes.items() if count <= cli_events)
     cli: dict[str, Any] = {}
     if len(logs) >= 2:

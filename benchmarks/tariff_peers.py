@@ -56,7 +56,12 @@ Totals = dict[tuple[str, str], Decimal]
 
 
 def our_totals(state: negotiation.NegotiationState) -> Totals:
-    """Every pair with a layer in force in ``state``, and its all-goods total (``tariff_rate``)."""
+    """Every pair with a layer in force in ``state``, and its all-goods total (``tariff_rate``).
+
+    The public API's way to ask it: one ``tariff_rate`` per pair, each of
+    which reads every layer. Should the library make a one-pass query of
+    every pair public, this is the place to use it.
+    """
     pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
     return {pair: state.tariff_rate(*pair) for pair in pairs}
 
