@@ -1,24 +1,28 @@
-"""PEER: the same events replayed by the ``eventsourcing`` library from its SQLite store.
+"""PEER: the same events replayed by the ``eventsourcing`` library, from its SQLite store and in memory.
 
 A user who picked ``eventsourcing`` instead would keep one aggregate per
 negotiation log and rebuild it with ``repository.get``: read every stored
-event from SQLite, decode it, and apply it to the aggregate. This module is
-imported only when ``eventsourcing`` (the ``bench`` extra) is installed.
+event from SQLite, decode it, and apply it to the aggregate. In memory, its
+domain events already decoded are applied with ``project_aggregate`` (each
+event's ``mutate``), the counterpart of our fold of decoded events. This
+module is imported only when ``eventsourcing`` (the ``bench`` extra) is
+installed.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, project_aggregate
 from eventsourcing.domain import Aggregate, event
 
 import events
 from events import AnyEvent
 
-__all__ = ["NegotiationAggregate", "replay_peer", "store_peer"]
+__all__ = ["NegotiationAggregate", "check_peer", "project_peer", "replay_peer", "store_peer", "stored_events"]
 
 
 class NegotiationAggregate(Aggregate):
@@ -67,12 +71,25 @@ def store_peer(log: list[AnyEvent], folder: Path) -> tuple[Application[UUID], Ne
 
 
 def replay_peer(app: Application[UUID], aggregate: NegotiationAggregate) -> NegotiationAggregate:
-    """Rebuild ``aggregate`` from the application's store: read every event from SQLite, decode and apply it.
-
-    Raises:
-        AssertionError: the rebuilt aggregate differs from the one stored.
-    """
+    """Rebuild ``aggregate`` from the application's store: read every event from SQLite, decode and apply it."""
     rebuilt: NegotiationAggregate = app.repository.get(aggregate.id)
-    if rebuilt.facts != aggregate.facts or rebuilt.layers != aggregate.layers:
-        raise AssertionError("the peer's replay differs from the aggregate it stored")
     return rebuilt
+
+
+def stored_events(app: Application[UUID], aggregate: NegotiationAggregate) -> list[Any]:
+    """The aggregate's domain events, read from the store and decoded once (set-up for :func:`project_peer`)."""
+    return list(app.repository.event_store.get(aggregate.id))
+
+
+def project_peer(domain_events: list[Any]) -> NegotiationAggregate:
+    """Apply decoded domain events in memory (``project_aggregate``): the peer's fold of events in memory."""
+    projected: NegotiationAggregate | None = project_aggregate(None, domain_events)
+    if projected is None:
+        raise AssertionError("the peer projected no aggregate")
+    return projected
+
+
+def check_peer(rebuilt: NegotiationAggregate, aggregate: NegotiationAggregate) -> None:
+    """Raise AssertionError unless ``rebuilt`` holds what ``aggregate`` held when it was stored."""
+    if rebuilt.facts != aggregate.facts or rebuilt.layers != aggregate.layers or rebuilt.records != aggregate.records:
+        raise AssertionError("the peer's replay differs from the aggregate it stored")
