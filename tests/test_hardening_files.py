@@ -167,10 +167,9 @@ def test_convert_never_follows_a_target_link(tmp_path, name):
 # --- 2. bounded reads, special files -----------------------------------------
 
 _PROBE = r"""
-import json, resource, runpy, sys, time, warnings
+import json, resource, runpy, sys, warnings
 import events
 path, operation = sys.argv[1], sys.argv[2]
-start = time.perf_counter()
 try:
     if operation == "validate":
         sys.argv = ["negotiation", "validate", path]
@@ -189,7 +188,7 @@ except Exception as exc:
 # VmHWM is this process's own peak: ru_maxrss keeps the peak of the forked parent (pytest) across exec.
 peak = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")),
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - start, "peak_mb": peak / 1024}))
+print(json.dumps({"outcome": outcome, "peak_mb": peak / 1024}))
 """
 
 _LINE = json.dumps(STATEMENT) + "\n"
@@ -222,15 +221,16 @@ SPECIAL = {
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB and /dev/urandom as on Linux")
 @pytest.mark.parametrize("kind", SPECIAL, ids=SPECIAL)
-def test_what_is_no_log_ends_in_a_clear_error_quickly_in_bounded_memory(tmp_path, kind):
-    """Every reader (and validate) fails within 5 s, with peak RSS under 200 MB (measured: about 25-35 MB)."""
+def test_what_is_no_log_ends_in_a_clear_error_in_bounded_memory(tmp_path, kind):
+    """Every reader (and validate) ends (the subprocess's 60 s timeout catches a hang; speed is the benchmarks'
+    business, not a timed test's) with peak RSS under 200 MB (measured: about 25-35 MB)."""
     path = _special(tmp_path, kind)
     for operation in ("read_log", "check_log", "verify_log", "open_store", "repair", "upgrade", "validate"):
         run = subprocess.run([sys.executable, "-c", _PROBE, path, operation], capture_output=True, text=True,
                              timeout=60, check=False)
         assert run.returncode == 0, run.stderr
         found = json.loads(run.stdout.splitlines()[-1])
-        assert found["seconds"] < 5 and found["peak_mb"] < 200, (operation, found)
+        assert found["peak_mb"] < 200, (operation, found)
         assert "Traceback" not in run.stderr and "MemoryError" not in found["outcome"]
         if operation == "check_log" and "line too long" in SPECIAL[kind]:
             assert found["outcome"] == "no error", "check_log lists the line as an error and reads on"

@@ -234,8 +234,8 @@ def test_crafted_file_every_command_exits_cleanly_naming_file_and_record(tmp_pat
             problems.append("a line that does not name the file")
         if record is not None and argv[0] not in ("upgrade", "repair") and f"record {record}" not in err:
             problems.append(f"record {record} not named")
-        if seconds >= 5:
-            problems.append(f"{seconds:.1f} s")
+        if seconds >= 30:  # not a speed test: half the 60 s busy timeout tells a wait on a lock from an answer
+            problems.append(f"{seconds:.1f} s, as if waiting on a lock")
         if problems:
             failures.append(f"{' '.join(argv[:1])} {argv[1:]}: {problems}: {err!r}")
         if record is None:
