@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ._errors import StoreError
 
-__all__ = ["backup", "log_file", "publish", "still_there", "umask"]
+__all__ = ["backup", "log_file", "publish", "refuse_target", "still_there", "umask"]
 
 
 def log_file(path: str | os.PathLike[str], follow_symlinks: bool) -> str:
@@ -134,3 +134,19 @@ def backup(path: str | os.PathLike[str], fd: int | None = None) -> Path:
             os.close(fd)
     os.close(out)
     return backup
+
+
+def refuse_target(location: str, *, stream: str | None = None) -> None:
+    """Refuse to make a new log file where a file (or a link, even a dangling one) is, or in a missing folder.
+
+    ``stream`` is ignored: a file holds one stream, named by the file.
+
+    Raises:
+        FileExistsError: ``location`` exists.
+        FileNotFoundError: its folder does not exist.
+    """
+    if os.path.lexists(location):
+        raise FileExistsError(errno.EEXIST, "the target exists; it is never overwritten", location)
+    folder = Path(location).resolve().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(2, "No such folder", str(folder))

@@ -48,7 +48,7 @@ from ._codec import (
     warn_broken_chain,
 )
 from ._errors import ConcurrencyError, DecodeError, DuplicateEventError, StoreError
-from ._files import log_file, publish
+from ._files import log_file, publish, refuse_target
 from ._iso import parse_instant
 from ._opaque import OpaqueRecord
 from ._references import Reference, defined_ids, refuse_unresolved
@@ -509,19 +509,7 @@ class SqliteStore:
         finally:
             db.close()
 
-    @staticmethod
-    def refuse_target(location: str, *, stream: str | None = None) -> None:
-        """Refuse to make a new store where a file (or a link, even a dangling one) is, or in a missing folder.
-
-        Raises:
-            FileExistsError: ``location`` exists.
-            FileNotFoundError: its folder does not exist.
-        """
-        if os.path.lexists(location):
-            raise FileExistsError(errno.EEXIST, "the target exists; it is never overwritten", location)
-        folder = Path(location).resolve().parent
-        if not folder.is_dir():
-            raise FileNotFoundError(2, "No such folder", str(folder))
+    refuse_target = staticmethod(refuse_target)
 
     @staticmethod
     def write_log(path: str, records: tuple[Record, ...], *, exclusive: bool, stream: str | None = None) -> int:
