@@ -14,6 +14,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -43,6 +44,10 @@ os.environ["NEGOTIATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="negotiation-cache
 os.environ["NEGOTIATION_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    # Processes started with "spawn" import the test module that holds their target (tests.test_x), so the
+    # repository must be on their path; appended, so that events and negotiation still come from the install.
+    sys.path.append(str(ROOT))
 SEEDS = ROOT / "seeds"
 
 
