@@ -150,6 +150,14 @@ class _Walker:
                 older["combination"] = {"const": "add"}
             body["if"] = {"properties": {"v": {"const": cls.VERSION - 1}}}
             body["then"] = {"properties": older}
+            # Written at the later version only when a later term is used (the library refuses it otherwise).
+            defaults = {field.name: field.default for field in attrs.fields(cls)}
+            used = [{"required": [name], "properties": {name: {"minItems": 1} if defaults[name] == () else
+                                                         {"not": {"type": "null"}}}}
+                    for name in cls.LATER_FIELDS]
+            if "combination" in body["properties"]:
+                used.append({"required": ["combination"], "properties": {"combination": {"not": {"const": "add"}}}})
+            body["allOf"] = [{"if": {"properties": {"v": {"const": cls.VERSION}}}, "then": {"anyOf": used}}]
         return {"title": cls.TYPE, **body}
 
     def object(self, cls: type) -> dict[str, Any]:

@@ -252,3 +252,14 @@ def test_cli_prints_the_schema(capsys):
     out, err = capsys.readouterr()
     assert ("", SCHEMA) == (err, json.loads(out))
     assert out == json.dumps(SCHEMA, indent=2, sort_keys=True) + "\n"
+
+
+def test_a_later_version_with_no_later_term_is_refused_by_both(seeds_dir):
+    """A TariffChanged line at "v": 2 that uses no version-2 term: the library refuses it (writing it back would
+    change its bytes), and so does the schema (found by the mutated-lines property in CI)."""
+    line = {**_seed(seeds_dir, "TariffChanged"), "v": 2}
+    assert events.from_dict({**line, "v": 1}).stored_version() == 1
+    with pytest.raises(events.DecodeError, match="uses no field of a later version"):
+        events.from_dict(line)
+    assert first_error(line) is not None
+    assert first_error({**line, "ends": "2026-01-01"}) is None
