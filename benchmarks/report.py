@@ -358,7 +358,7 @@ METHOD = """\
   minutes at 1,000,000). Per event, our JSON Lines figures at each size are compared with these. Each
   answer is checked (aggregates equal; our digest equal to the file's fold).
 - **Tariff totals** (`benchmarks/tariff_peers.py`): every pair's all-goods total on 2025-12-31 and the
-  pair with the most all-goods changes day by day over 2025, by us (`replay` + `tariff_rate` per pair;
+  pair with the most all-goods changes day by day over 2025, by us (`replay` + `breakdowns()`, every pair in one pass;
   `timeline` + `tariff_rate`), DuckDB (`read_json` into a table, `ASOF JOIN`) and pandas (`orjson.loads`
   per line into a frame, `merge_asof`; measured up to {pandas:,} events). From the file means each sample's
   load plus its query. The peers model only the rules this data uses; their answers are checked equal to

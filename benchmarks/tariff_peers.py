@@ -56,14 +56,12 @@ Totals = dict[tuple[str, str], Decimal]
 
 
 def our_totals(state: negotiation.NegotiationState) -> Totals:
-    """Every pair with a layer in force in ``state``, and its all-goods total (``tariff_rate``).
+    """Every pair with a layer in force in ``state``, and its all-goods total, from one pass over the layers.
 
-    The public API's way to ask it: one ``tariff_rate`` per pair, each of
-    which reads every layer. Should the library make a one-pass query of
-    every pair public, this is the place to use it.
+    ``NegotiationState.breakdowns()``: the public way to ask every pair at
+    once (each pair's ``additional`` is its ``tariff_rate``).
     """
-    pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
-    return {pair: state.tariff_rate(*pair) for pair in pairs}
+    return {pair: found.additional for pair, found in state.breakdowns().items()}
 
 
 def our_series(log: Sequence[Record], start: date, end: date, pair: tuple[str, str],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import html
 import itertools
-from collections.abc import ItemsView, Iterator, Mapping, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -43,7 +43,7 @@ from ._args import as_codes
 from ._canonical import digest, state_to_dict
 from ._errors import UnknownReferenceError
 from ._safe import for_terminal
-from ._tariffs import QuotaChoice, TariffBreakdown, breakdown
+from ._tariffs import QuotaChoice, TariffBreakdown, all_goods_breakdowns, breakdown
 
 __all__ = [
     "Accord",
@@ -840,6 +840,30 @@ class NegotiationState:
             InconsistentEventError: layers yield to each other in a cycle on the product, or a rule has no answer (see ``negotiation/_tariffs.py``).
         """
         return self.breakdown(imposer, target, product, base=base, quota=quota).additional
+
+    def breakdowns(self, pairs: Iterable[tuple[str, str]] | None = None) -> dict[tuple[str, str], TariffBreakdown]:
+        """Every pair's all-goods :meth:`breakdown`, from one pass over the layers.
+
+        Pair for pair equal to ``breakdown(imposer, target)`` (all goods, no
+        base given, no quota choice), but the layers are grouped by pair
+        once: asking every pair costs O(layers + pairs x layers reaching
+        the pair), where a :meth:`breakdown` per pair costs O(pairs x
+        layers). Ask a breakdown's ``additional`` for the pair's rate; it
+        raises as :meth:`tariff_rate` does where the rate needs a base or a
+        quota choice.
+
+        Args:
+            pairs: (imposer, target) pairs, alpha-3 or bloc codes (any case);
+                ``None``: every pair that has a layer in force (any scope).
+
+        Returns:
+            Pair to breakdown, in the order of ``pairs`` (sorted when ``None``).
+
+        Raises:
+            QueryError: a malformed code, or a pair whose target is its imposer.
+            InconsistentEventError: as :meth:`tariff_rate`.
+        """
+        return all_goods_breakdowns(self, pairs)
 
     def duty(
         self, imposer: str, target: str, product: str | None = None, *,

@@ -12,6 +12,7 @@ import io
 import json
 from contextlib import redirect_stdout
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -24,6 +25,8 @@ from negotiation._cli import main
 from negotiation._tariffs import all_goods_breakdowns, all_goods_series, breakdown_series
 
 from .conftest import ROOT
+
+SEEDS = ROOT / "seeds"
 
 GOLDEN = json.loads((ROOT / "tests" / "data" / "cli-golden.json").read_text())
 
@@ -70,13 +73,27 @@ def test_one_pass_totals_equal_each_pair_asked_alone(log, start, span):
             return
         one_pass = all_goods_breakdowns(state, pairs)
         assert one_pass == alone
+        assert state.breakdowns(pairs) == one_pass  # the public one-pass query
         own = all_goods_breakdowns(state)
+        assert state.breakdowns() == own
         assert list(own) == sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
         for pair, found in one_pass.items():
             assert from_series[pair].contributions == found.contributions
             assert from_series[pair].summary() == found.summary()
             if not found.missing:
                 assert found.additional == state.tariff_rate(*pair)
+
+
+def test_public_one_pass_query_on_the_seed_log():
+    """On 2025-06-09 the US all-goods rate on Chinese goods is 30 (IEEPA-fentanyl 20 + IEEPA-reciprocal 10 of 34),
+    asked of every pair at once; friendly codes are accepted and a pair of one party is refused."""
+    state = negotiation.replay(events.read_jsonl(SEEDS / "us-china.jsonl"), as_of=date(2025, 6, 9))
+    every = state.breakdowns()
+    assert every[("USA", "CHN")].additional == Decimal("30")
+    assert every[("USA", "CHN")] == state.breakdown("USA", "CHN")
+    assert list(state.breakdowns([("usa", "chn")])) == [("USA", "CHN")]
+    with pytest.raises(negotiation.QueryError):
+        state.breakdowns([("USA", "USA")])
 
 
 @given(log=strategies.logs(terms=True), start=st.dates(date(2025, 1, 1), date(2025, 12, 31)),
