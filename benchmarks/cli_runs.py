@@ -129,14 +129,17 @@ def range_memory(path: Path, pair: Sequence[str], *, ends: tuple[date, date], st
     return figures
 
 
-def second_run(path: Path, *, as_of: date, samples: int, folder: Path) -> dict[str, Any]:
-    """``replay`` of a fresh copy of the log in a new process, twice: the first with nothing persisted, then again.
+def second_run(path: Path, *, as_of: date, other_day: date, samples: int, folder: Path) -> dict[str, Any]:
+    """``replay`` of a fresh copy of the log in new processes: the first with nothing persisted, then again.
 
-    Each sample copies the log into a new folder and gives both runs a new
+    Each sample copies the log into a new folder and gives its runs a new
     home and cache folder of their own (``HOME``, ``XDG_CACHE_HOME``), so
-    the first run cannot use what an earlier sample left.
+    the first run cannot use what an earlier sample left. After the first
+    run, the same ``replay`` again (its answer is kept) and a ``replay`` to
+    ``other_day`` (a question not asked before: the log's decoded events
+    are kept).
     """
-    firsts, seconds = [], []
+    firsts, seconds, others = [], [], []
     for index in range(samples):
         place = folder / f"second-run-{index}"
         place.mkdir()
@@ -146,9 +149,11 @@ def second_run(path: Path, *, as_of: date, samples: int, folder: Path) -> dict[s
         arguments = ["replay", str(copy), "--as-of", as_of.isoformat()]
         firsts.append(run_command(arguments, env)["seconds"])
         seconds.append(run_command(arguments, env)["seconds"])
+        others.append(run_command(["replay", str(copy), "--as-of", other_day.isoformat()], env)["seconds"])
         shutil.rmtree(place)
-    first, second = summary(firsts), summary(seconds)
-    return {"first": first, "second": second, "speedup": first["median"] / second["median"]}
+    first, second, other = summary(firsts), summary(seconds), summary(others)
+    return {"first": first, "second": second, "other_day": other, "other_as_of": other_day.isoformat(),
+            "speedup": first["median"] / second["median"], "other_speedup": first["median"] / other["median"]}
 
 
 def _imports(stderr: str) -> tuple[int, int]:

@@ -42,7 +42,7 @@ from typing import Any
 import attrs
 import orjson
 
-from ._chain import HASH_FIELD, HASH_FORM
+from ._chain import HASH_FIELD, is_hash
 from ._revisions import EVENT_TYPES
 from ._upcasting import UPCASTING
 from ._values import Scope
@@ -150,7 +150,7 @@ class FastDecoder:
             if left_out:
                 return None
             carried = stored_hash
-        if carried is not _MISSING and (carried.__class__ is not str or HASH_FORM(carried) is None):  # is_hash
+        if carried is not _MISSING and not is_hash(carried):
             return None
         try:
             event = self._record(data)

@@ -251,3 +251,12 @@ def test_the_space_is_the_one_whitespace_character_that_is_printable():
 @given(st.text(max_size=6) | st.sampled_from(["", " ", "a b", "a\u3000b", "e1", "\u00e9t\u00e9", "a\x85"]))
 def test_identifiers_are_printable_strings_without_whitespace(text):
     assert is_identifier(text) == (text.isprintable() and re.fullmatch(r"\S+", text) is not None)
+
+
+@given(st.one_of(st.text(alphabet="0123456789abcdefABCDEF-xé٣ ", min_size=62, max_size=66),
+                 st.text(alphabet="0123456789abcdef", min_size=63, max_size=65), st.text()))
+def test_hash_form_check_equals_the_schema_pattern(text):
+    """is_hash (no regex, once per record read) accepts exactly what the schema's pattern accepts."""
+    from events._chain import _HEX, is_hash
+
+    assert is_hash(text) == (_HEX.fullmatch(text) is not None)
