@@ -337,17 +337,19 @@ class FastDecoder:
         else:
             indent = ""
         # null is never kept: where it is refused, it is looked up in vain, and refused when made.
-        lines += [*([f"{indent}    if {raw} is None:", f"{indent}        {x} = {null}"] if null != "_U" else []),
-                  f"{indent}    {'elif' if null != '_U' else 'if'} {raw} in _C{index}:",  # a list or object raises
-                  f"{indent}        {x} = _C{index}[{raw}]",
-                  f"{indent}    else:",
-                  f"{indent}        if {raw}.__class__ is int and not -_R <= {raw} < _R:",
-                  f"{indent}            raise _U",
-                  *made,
-                  f"{indent}        if {raw}.__class__ is str:",
-                  f"{indent}            if len(_C{index}) >= _CAP:",
-                  f"{indent}                _C{index}.clear()",
-                  f"{indent}            _C{index}[{raw}] = {x}"]
+        # One lookup: a kept value, or _M (never a value); a list or object raises (unhashable): unproven.
+        inner = indent + ("    " if null != "_U" else "")
+        lines += [*([f"{indent}    if {raw} is None:", f"{indent}        {x} = {null}", f"{indent}    else:"]
+                    if null != "_U" else []),
+                  f"{inner}    {x} = _C{index}.get({raw}, _M)",
+                  f"{inner}    if {x} is _M:",
+                  f"{inner}        if {raw}.__class__ is int and not -_R <= {raw} < _R:",
+                  f"{inner}            raise _U",
+                  *(inner[len(indent):] + line for line in made),
+                  f"{inner}        if {raw}.__class__ is str:",
+                  f"{inner}            if len(_C{index}) >= _CAP:",
+                  f"{inner}                _C{index}.clear()",
+                  f"{inner}            _C{index}[{raw}] = {x}"]
         return lines
 
     def _lists_of_strings(self, hook: Any, kind: Any) -> bool:
