@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         TariffLayer,
     )
     from ._tariffs import RULES, Contribution, Reach, Rule, TariffBreakdown
-    from ._timeline import Change, ChangeKind, Citation, changes, timeline
+    from ._timeline import Change, ChangeKind, Citation, changes, iter_changes, timeline
 
 _LAZY = {
     "Accord": "._state",
@@ -95,6 +95,7 @@ _LAZY = {
     "changes": "._timeline",
     "explain": "._explain",
     "find_problems": "._fold",
+    "iter_changes": "._timeline",
     "licence_rows": "._rows",
     "replay": "._fold",
     "report": "._report",
@@ -170,6 +171,7 @@ __all__ = [
     "changes",
     "explain",
     "find_problems",
+    "iter_changes",
     "licence_rows",
     "replay",
     "report",

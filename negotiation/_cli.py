@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -261,20 +261,47 @@ def _timeline(args: argparse.Namespace, log: Sequence[events.Record]) -> Iterato
                            base=args.base, quota=args.quota, known_at=args.known_at, fmt=args.format, progress=bar)
 
 
-def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> str:
+_HELD_CHANGES = 20_000
+"""The most changes ``diff`` holds from its checking fold; a longer diff is folded again to write its changes."""
+
+
+def _diff(args: argparse.Namespace, log: Sequence[events.Record]) -> Iterator[str]:
+    """The changes, written as they are made: every day is worked out (and any error raised) before this returns.
+
+    The checking fold keeps up to :data:`_HELD_CHANGES` changes; past that
+    it keeps none, and a second fold makes them again as they are written,
+    so memory does not grow with the number of changes.
+    """
     if args.second <= args.first:
         hint = (f" (for the changes on {args.second}, give D1 {args.second - timedelta(days=1)})"
                 if args.second == args.first > events.EARLIEST else "")
         raise _Usage(f"D2 ({args.second}) must be after D1 ({args.first}): diff lists the changes after D1 up to and "
                      f"including D2{hint}")
-    from ._render import render_changes
-    from ._timeline import changes
+    from ._render import change_pieces
+    from ._timeline import iter_changes
 
+    first = args.first + timedelta(days=1)
     bar = progress_bar("diff", events=len(log), days=(args.second - args.first).days)
-    found = changes(log, args.first + timedelta(days=1), args.second, known_at=args.known_at, progress=bar)
+    held: list[Any] | None = []
+    for change in iter_changes(log, first, args.second, known_at=args.known_at, progress=bar):
+        if held is not None:
+            held.append(change)
+            if len(held) > _HELD_CHANGES:
+                held = None
+    found = held if held is not None else iter_changes(log, first, args.second, known_at=args.known_at)
     if args.format == "json":
-        return _json([change.to_dict() for change in found])
-    return render_changes(found)
+        return _json_array(change.to_dict() for change in found)
+    return change_pieces(found)
+
+
+def _json_array(items: Iterable[Any]) -> Iterator[str]:
+    """:func:`_json` of a list of ``items``, an item at a time."""
+    from ._canonical import canonical_json
+
+    yield "["
+    for index, item in enumerate(items):
+        yield ("," if index else "") + for_terminal(canonical_json(events.converter.unstructure(item)), json=True)
+    yield "]\n"
 
 
 def _explain(args: argparse.Namespace, log: Sequence[events.Record]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from textwrap import shorten
 
@@ -24,7 +24,7 @@ from ._tariffs import Contribution, Reach, all_goods_breakdowns, layer_terms
 from ._timeline import Change, Citation, content_before
 from ._words import field_changes, headline, instant
 
-__all__ = ["render_changes", "render_explanation", "render_text"]
+__all__ = ["change_pieces", "render_changes", "render_explanation", "render_text"]
 
 
 def _joined(lines: Sequence[str]) -> str:
@@ -311,15 +311,21 @@ def horizon_lines(state: NegotiationState) -> list[str]:
     return lines
 
 
-def render_changes(found: Sequence[Change]) -> str:
+def render_changes(found: Iterable[Change]) -> str:
     """One line per change (day, kind, subject, before -> after, its causes), then one line per cited event:
     its source, when it was recorded and, for a corrected fact, the correction and when it was recorded."""
-    lines = []
+    return "".join(change_pieces(found))
+
+
+def change_pieces(found: Iterable[Change]) -> Iterator[str]:
+    """:func:`render_changes`, a change's lines at a time (``"no changes"`` when there is none)."""
+    empty = True
     for c in found:
-        lines.append(f"{c.day}  {c.kind.value:<14}  {c.subject}: {c.before or '(none)'} -> {c.after or '(none)'}"
-                     f"  [{', '.join(c.causes)}]")
-        lines.extend(f"      {_citation(cited)}" for cited in c.sources)
-    return _joined(lines or ["no changes"])
+        empty = False
+        yield _joined([f"{c.day}  {c.kind.value:<14}  {c.subject}: {c.before or '(none)'} -> {c.after or '(none)'}"
+                       f"  [{', '.join(c.causes)}]", *(f"      {_citation(cited)}" for cited in c.sources)])
+    if empty:
+        yield _joined(["no changes"])
 
 
 def _citation(cited: Citation) -> str:

@@ -39,7 +39,7 @@ from ._state import Instrument, InstrumentStatus, LedgerView, NegotiationState, 
 from ._tariffs import all_goods_breakdowns, layer_terms
 from ._words import field_changes, headline, signed
 
-__all__ = ["Change", "ChangeKind", "Citation", "changes", "content_before", "timeline"]
+__all__ = ["Change", "ChangeKind", "Citation", "changes", "content_before", "iter_changes", "timeline"]
 
 ONE_DAY = timedelta(days=1)
 _ANNOUNCED = operator.attrgetter("recorded", "event_id")
@@ -616,19 +616,41 @@ def changes(
     Raises:
         As :func:`timeline`.
     """
+    return tuple(iter_changes(events, start, end, known_at=known_at, progress=progress))
+
+
+def iter_changes(
+    events: Iterable[Record],
+    start: date | str,
+    end: date | str,
+    *,
+    known_at: datetime | str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[Change]:
+    """:func:`changes`, one change at a time, in the same order: memory holds one day's states, not every change.
+
+    The arguments are checked before this returns; a problem found on a
+    later day (an inconsistent log) is raised when that day is reached.
+
+    Raises:
+        As :func:`changes`.
+    """
     start, end = as_day("start", start), as_day("end", end)
     if end < start:
         raise QueryError("end", end, f"a date on or after start {start}")
     check_progress(progress)
     days_compared = None if progress is None else (lambda done, total: progress(max(done - 1, 0), total - 1))
-    found: list[Change] = []
+    return _changes(timeline(events, start - ONE_DAY, end, known_at=known_at, progress=days_compared), start, end)
+
+
+def _changes(states: Iterator[tuple[date, NegotiationState]], start: date, end: date) -> Iterator[Change]:
+    """The changes between each state of ``states`` (from the day before ``start`` to ``end``) and the one before."""
     previous: NegotiationState | None = None
     revised: dict[date, list[Change]] = {}
-    for day, state in timeline(events, start - ONE_DAY, end, known_at=known_at, progress=days_compared):
+    for day, state in states:
         if previous is None:
             revised = _revisions(state, start, end)
         else:
-            found.extend(_diff(previous, state))
-            found.extend(revised.get(day, ()))
+            yield from _diff(previous, state)
+            yield from revised.get(day, ())
         previous = state
-    return tuple(found)

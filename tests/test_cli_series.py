@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import events
 import negotiation
 from events import strategies
+from negotiation import _cli as cli_module
 from negotiation._cli import main
 from negotiation._tariffs import all_goods_breakdowns, all_goods_series, breakdown_series
 
@@ -46,6 +47,34 @@ def test_streamed_output_equals_the_output_built_whole(case, monkeypatch, tmp_pa
         assert code == case["exit"]
         assert hashlib.sha256(out.getvalue().encode("utf-8")).hexdigest() == case["sha256"]
     assert len(list((tmp_path / "cache").glob("*.answer-cache"))) == 1
+
+
+@pytest.mark.parametrize("case", [case for case in GOLDEN if case["args"][0] == "diff"],
+                         ids=[" ".join(case["args"]) for case in GOLDEN if case["args"][0] == "diff"])
+def test_diff_folded_again_to_write_equals_the_output_built_whole(case, monkeypatch):
+    """A diff with more changes than it holds (here: any) folds the range again to write them: the same bytes."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("NEGOTIATION_CACHE", "off")
+    monkeypatch.setattr(cli_module, "_HELD_CHANGES", 0)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(case["args"])
+    assert code == case["exit"]
+    assert hashlib.sha256(out.getvalue().encode("utf-8")).hexdigest() == case["sha256"]
+
+
+@given(log=strategies.logs(terms=True), start=st.dates(date(2025, 1, 1), date(2025, 12, 31)),
+       span=st.integers(0, 40))
+def test_changes_one_at_a_time_equal_the_whole_list(log, start, span):
+    """iter_changes yields exactly changes' tuple, in order, or raises the same error."""
+    end = start + timedelta(days=span)
+    try:
+        whole = negotiation.changes(log, start, end)
+    except negotiation.NegotiationError as exc:
+        with pytest.raises(type(exc)):
+            list(negotiation.iter_changes(log, start, end))
+        return
+    assert tuple(negotiation.iter_changes(log, start, end)) == whole
 
 
 def _pairs(states):
