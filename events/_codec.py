@@ -58,12 +58,12 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from ._chain import GENESIS, HASH_FIELD, Verification, is_hash, record_hash, verify_stored
-from ._errors import ChainWarning, DecodeError, EventsError, StoreError, TornTailError
+from ._errors import ChainWarning, DecodeError, EventsError, StoreError, TornTailError, UnknownRecordError
 from ._fast import FastDecoder
 from ._iso import parse_date, parse_instant
 from ._opaque import OpaqueRecord
 from ._revisions import EVENT_TYPES, AnyEvent
-from ._upcasting import UPCASTING, UnknownRecordError
+from ._upcasting import UPCASTING
 from ._values import ALL_GOODS, Scope
 from ._vocabulary import Event, Fact
 

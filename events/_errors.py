@@ -13,6 +13,7 @@ __all__ = [
     "EventsError",
     "StoreError",
     "TornTailError",
+    "UnknownRecordError",
     "UnresolvedReferenceError",
 ]
 
@@ -101,6 +102,14 @@ class TornTailError(DecodeError):
 
     This is what a write interrupted by a crash leaves. Nothing is appended
     after it; ``negotiation repair LOG`` removes it, keeping a backup.
+    """
+
+
+class UnknownRecordError(DecodeError):
+    """A record of an unknown type, or of a version this library cannot read.
+
+    Readers raise it unless asked to keep such records as
+    :class:`events.OpaqueRecord` (``keep_unknown=True``).
     """
 
 

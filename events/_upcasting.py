@@ -23,21 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ._errors import DecodeError
+from ._errors import DecodeError, UnknownRecordError
 from ._revisions import EVENT_TYPES
 
-__all__ = ["UPCASTING", "UnknownRecordError", "Upcasting"]
+__all__ = ["UPCASTING", "Upcasting"]
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns a record's fields at version N into its fields at version N + 1 (no ``type``/``v``)."""
-
-
-class UnknownRecordError(DecodeError):
-    """A record of an unknown type, or of a version this library cannot read.
-
-    Readers raise it unless asked to keep such records as
-    :class:`events.OpaqueRecord` (``keep_unknown=True``).
-    """
 
 
 class Upcasting:

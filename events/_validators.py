@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
-
-import attrs
+from typing import TYPE_CHECKING, Any
 
 from ._errors import EventValidationError
+
+if TYPE_CHECKING:
+    import attrs  # only in annotations: dates and codes are checked (the command line's options) without attrs
 
 EARLIEST = date(1900, 1, 1)
 """The earliest date or instant (UTC) an event may carry."""

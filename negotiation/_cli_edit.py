@@ -15,15 +15,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import events
 
-from ._edits import correction, retraction
 from ._errors import NegotiationError, QueryError
-from ._fold import find_problems
 from ._safe import say
-from ._words import field_changes, headline, instant
 
 __all__ = ["EDIT_COMMANDS", "add_edit_commands"]
 
@@ -127,11 +124,15 @@ def _read(location: str, keep_unknown: bool) -> tuple[int, tuple[events.Record, 
         return store.version, tuple(store.read())
 
 
-_Build = Callable[[Sequence[events.Record], datetime, events.Source | None], Any]
+if TYPE_CHECKING:  # events.Record and events.Source would import the codec when the parser is built
+    _Build = Callable[[Sequence[events.Record], datetime, events.Source | None], Any]
 
 
 def _append(args: argparse.Namespace, build: _Build) -> int:
     """Read the log, build the new event, check the log with it, and append it at the version read."""
+    from ._fold import find_problems  # here, not at the top: the parser of every command imports this module
+    from ._words import field_changes, headline, instant
+
     command = f"negotiation {args.command}"
     try:
         source = _source(args)
@@ -179,12 +180,16 @@ def _append(args: argparse.Namespace, build: _Build) -> int:
 
 
 def _correct(args: argparse.Namespace) -> int:
+    from ._edits import correction
+
     return _append(args, lambda records, now, source: correction(
         records, args.event_id, args.assignments, path=args.log, recorded=args.recorded or now, now=now,
         source=source, note=args.note, correction_id=args.id))
 
 
 def _retract(args: argparse.Namespace) -> int:
+    from ._edits import retraction
+
     return _append(args, lambda records, now, source: retraction(
         records, args.event_id, path=args.log, recorded=args.recorded or now, now=now, source=source,
         note=args.note, retraction_id=args.id))

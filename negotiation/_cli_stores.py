@@ -11,16 +11,15 @@ import argparse
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import events
 
 from ._errors import NegotiationError
-from ._fold import apply, replay
-from ._render import render_changes
 from ._safe import for_terminal, say
-from ._state import NegotiationState
-from ._timeline import _diff
+
+if TYPE_CHECKING:
+    from ._state import NegotiationState
 
 __all__ = ["STORE_COMMANDS", "add_store_commands"]
 
@@ -73,6 +72,10 @@ def _streams(args: argparse.Namespace) -> int:
 
 
 def _follow(args: argparse.Namespace) -> int:
+    from ._fold import replay  # here, not at the top: the parser of every command imports this module
+    from ._render import render_changes
+    from ._timeline import _diff
+
     day = args.as_of or datetime.now(UTC).date()
     with events.open_store(args.log, keep_unknown=args.keep_unknown, create=False) as store:
         every = store.stream is None and args.stream is None  # positions are then the global sequence
@@ -103,6 +106,8 @@ def _follow(args: argparse.Namespace) -> int:
 
 def _folded(state: NegotiationState, record: events.Record) -> tuple[NegotiationState, str | None]:
     """The state with the record folded in, or the state as it was and why the record could not be."""
+    from ._fold import apply
+
     if isinstance(record, events.OpaqueRecord):
         return state, f"  not folded: a record of unknown type or version ({record.reason})\n"
     try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 __all__ = [
     "ConflictingEventError",
     "InconsistentEventError",
@@ -46,6 +44,8 @@ class ConflictingEventError(NegotiationError, ValueError):
         if type(first) is not type(second):
             differ = f"a {first.TYPE} and a {second.TYPE}"
         else:
+            import attrs  # here: `import negotiation` (and the command line's kept answers) need no attrs
+
             fields = [
                 a.name for a in attrs.fields(type(first)) if getattr(first, a.name) != getattr(second, a.name)
             ]
