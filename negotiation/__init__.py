@@ -113,9 +113,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
+    # The import statement's own machinery (not importlib.import_module), so that `python -X importtime` counts it.
+    value = getattr(__import__(module.removeprefix("."), globals(), None, [name], 1), name)
     globals()[name] = value
     return value
 
