@@ -70,8 +70,9 @@ def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, fir
 
     For each log, the command over ``days[0]`` and ``days[1]`` days from
     ``first``; the cost of one more day is the difference of the medians
-    over the difference of the days (the decode and the fold before the
-    first day cancel out). Between the smallest and the largest log that
+    over the difference of the days (the reading and the fold before the
+    first day cancel out; a first run, not timed, lets ``env``'s cache keep
+    the decoded events). Between the smallest and the largest log that
     cost should grow like a day's necessary work: the layers changed that
     day, plus, for ``timeline``, one cell per pair in its row. A path that
     asks every pair of every layer each day grows like pairs × layers
@@ -87,6 +88,8 @@ def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, fir
             return ["timeline", str(path), "--from", first.isoformat(), "--to", last.isoformat()]
         return ["diff", str(path), (first - timedelta(days=1)).isoformat(), last.isoformat()]
 
+    for path, _stats in logs:  # not timed: fills the cache with the decoded events, if ``env`` keeps them
+        run_command(arguments(path, days[0]), env)
     # Interleaved, a round of every log and range per sample, so that a change in the machine's load
     # between rounds touches every figure alike rather than one size.
     seconds: dict[tuple[int, int], list[float]] = {(index, count): [] for index in range(len(logs)) for count in days}

@@ -36,7 +36,8 @@ whole entry or none, also with several writers at once.
 
 **Where.** ``$NEGOTIATION_CACHE_DIR``, else ``$XDG_CACHE_HOME/negotiation-state``,
 else ``~/.cache/negotiation-state``. ``NEGOTIATION_CACHE=off`` turns it off
-(so does ``negotiation ... --no-cache`` for one command). Deleting the
+(so does ``negotiation ... --no-cache`` for one command); ``events`` keeps
+decoded logs but no printed answer. Deleting the
 folder, or ``negotiation cache clear``, is always safe.
 """
 
@@ -100,6 +101,11 @@ def schema_fingerprint() -> str:
     for module in sorted(package.glob("*.py")):
         digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _answers_off() -> bool:
+    """Whether ``NEGOTIATION_CACHE`` is ``events``: decoded logs are kept, answers never."""
+    return os.environ.get("NEGOTIATION_CACHE", "").strip().lower() == "events"
 
 
 def cache_folder() -> Path | None:
@@ -360,13 +366,13 @@ def answer_slot(path: str | os.PathLike[str], question: str, *, keep_unknown: bo
     fingerprint and ``keep_unknown``, as :func:`check_log_cached`) and by a
     hash of ``question``, which must name everything the answer depends on
     beyond the log (the arguments, the answering code's own fingerprint).
-    ``None`` when the cache is off or unusable, or the log is not a regular
-    file. Kept like decoded logs: authenticated, written atomically,
+    ``None`` when the cache is off (or ``NEGOTIATION_CACHE`` is ``events``:
+    decoded logs only) or unusable, or the log is not a regular file. Kept like decoded logs: authenticated, written atomically,
     removed by :func:`clear_cache`.
     """
     name = os.fspath(path)
     folder = cache_folder()
-    if folder is None or _problem(folder, create=True) is not None:
+    if folder is None or _answers_off() or _problem(folder, create=True) is not None:
         return None
     key = _key(folder)
     content = _content_key(name, keep_unknown) if key is not None else None

@@ -251,6 +251,19 @@ def test_no_answer_is_kept_for_an_error_or_with_no_cache(folder, log, capsys):
     assert not _answered(folder)
 
 
+def test_cache_set_to_events_keeps_decoded_logs_but_no_answer(folder, log, capsys, monkeypatch):
+    """NEGOTIATION_CACHE=events: the second run reads the kept events (no decode) and works its answer out again."""
+    decoded = _served(monkeypatch)
+    monkeypatch.setenv("NEGOTIATION_CACHE", "events")
+    args = ["replay", str(log), "--as-of", "2025-06-09"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+    assert len(decoded) == 1 and len(_entries(folder)) == 1  # one decode, kept; never an answer
+    assert not _answered(folder)
+
+
 def test_past_the_size_limit_the_least_recently_used_entries_go(folder, tmp_path, monkeypatch):
     logs = []
     for name in ("us-uk", "us-japan", "london-talks-2025"):
