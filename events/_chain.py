@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 from attrs import frozen
 
 __all__ = ["GENESIS", "HASH_FIELD", "Verification", "is_hash", "record_hash", "verify_records", "verify_stored"]
@@ -36,10 +37,56 @@ _HEX_DIGITS = "0123456789abcdef"
 
 
 def record_hash(previous: str, record: Mapping[str, Any]) -> str:
-    """The chain hash of ``record`` (a JSON object; ``"hash"`` is ignored) after ``previous``."""
+    """The chain hash of ``record`` (a JSON object; ``"hash"`` is ignored) after ``previous``.
+
+    SHA-256 of ``previous`` followed by the record's canonical JSON: keys
+    sorted, no whitespace, every character outside ASCII escaped
+    (``json.dumps(..., sort_keys=True, ensure_ascii=True, separators=(",", ":"))``).
+
+    Raises:
+        TypeError: the record holds a value JSON cannot write.
+    """
     content = {key: value for key, value in record.items() if key != HASH_FIELD}
-    body = json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256((previous + body).encode("ascii")).hexdigest()
+    return hashlib.sha256(previous.encode("ascii") + _canonical_body(content)).hexdigest()
+
+
+_PLAIN_JSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS \
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+"""orjson writing only what ``json.dumps`` writes the same way (a date, a subclass or a dataclass is refused)."""
+
+
+def _canonical_body(content: dict[str, Any]) -> bytes:
+    """The canonical JSON of ``content`` (see :func:`record_hash`), as bytes.
+
+    orjson writes it exactly so for a record that holds no float and whose
+    text is printable ASCII (no escape to make, no DEL): the records the
+    library writes, nearly always. Anything else takes ``json.dumps``.
+    """
+    if _floatless(content):
+        try:
+            body = orjson.dumps(content, option=_PLAIN_JSON)
+        except TypeError:  # orjson.JSONEncodeError: an integer past 64 bits, a type it does not write
+            body = None
+        if body is not None and body.isascii() and b"\x7f" not in body:
+            return body
+    return json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def _floatless(value: Any) -> bool:
+    """Whether ``value`` (parsed JSON) holds no float, at any depth (orjson and json write floats differently)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = item.__class__
+        if kind is str or item is None:
+            continue
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif isinstance(item, float):
+            return False
+    return True
 
 
 def is_hash(value: Any) -> bool:
