@@ -34,6 +34,7 @@ test suite does) and writes nothing unless told where.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import platform
@@ -85,15 +86,30 @@ def _child(name: str, inline: bool, **arguments: Any) -> dict[str, Any]:
     return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _pooled(work: Sequence[tuple[str, dict[str, Any]]], *, jobs: int, inline: bool) -> list[dict[str, Any]]:
+    """Each ``(name, arguments)`` of ``work`` run by :func:`_child`, ``jobs`` processes at a time, in order given.
+
+    With two at a time each sample shares the machine with one other
+    (mostly a sample of the same kind), so the figures compared in a ratio
+    (ours and the floor, one size and another) are taken alike.
+    """
+    if jobs <= 1:
+        return [_child(name, inline, **arguments) for name, arguments in work]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda item: _child(item[0], inline, **item[1]), work))
+
+
 def _say(started: float, text: str) -> None:
     print(f"[{time.perf_counter() - started:6.0f} s] {text}", flush=True)
 
 
 def measure_size(count: int, folder: Path, *, seed: int, samples: int, store_events: int, pandas_events: int,
-                 started: float, stores_of: dict[str, Any] | None = None, inline: bool = False) -> dict[str, Any]:
+                 started: float, jobs: int = 1, stores_of: dict[str, Any] | None = None,
+                 inline: bool = False) -> dict[str, Any]:
     """Every in-process figure of one size, each sample in its own process; the log stays in ``folder``.
 
     Args:
+        jobs: How many samples of our path and the floor run at once (see :func:`_pooled`).
         stores_of: The store figures of the log of exactly ``store_events``
             events, if measured already: a larger log reuses them.
         inline: Run every step in this process instead (a check of the
@@ -103,15 +119,14 @@ def measure_size(count: int, folder: Path, *, seed: int, samples: int, store_eve
     _say(started, f"N = {count:,}: generating and writing the log")
     written = _child("write_log", inline, path=str(path), count=count, seed=seed)
     answers = folder / f"answers-{count}.json"
-    ours = []
-    for index in range(samples):
-        _say(started, f"N = {count:,}: our path from the file, sample {index + 1} of {samples}")
-        ours.append(_child("ours_sample", inline, path=str(path), pair=written["pair"],
-                           answers=str(answers) if index == 0 else None))
-    floor = []
-    for index in range(samples):
-        _say(started, f"N = {count:,}: the decode floor, sample {index + 1} of {samples}")
-        floor.append(_child("decode_floor_sample", inline, path=str(path), check=index == 0))
+    _say(started, f"N = {count:,}: our path from the file and the decode floor, {samples} samples each, "
+                  f"{jobs} at a time")
+    jobs_run = _pooled([
+        *(("ours_sample", {"path": str(path), "pair": written["pair"], "answers": str(answers) if index == 0 else None})
+          for index in range(samples)),
+        *(("decode_floor_sample", {"path": str(path), "check": index == 0}) for index in range(samples)),
+    ], jobs=1 if inline else jobs, inline=inline)
+    ours, floor = jobs_run[:samples], jobs_run[samples:]
     if stores_of is not None and count > store_events:
         stores = {**stores_of, "measured_on_log": store_events}
     else:
@@ -194,6 +209,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--growth-size", type=int, default=GROWTH_SIZE, metavar="N",
                         help="the small size growth per event is measured from (default 10000; 0: none)")
     parser.add_argument("--samples", type=int, default=3, metavar="K", help="samples per figure (default 3)")
+    parser.add_argument("--jobs", type=int, default=2, metavar="J",
+                        help="samples of our path and of the decode floor run J at a time, each in its own process "
+                             "(default 2, one per core of the machine the budget is set on; 1: one at a time)")
     parser.add_argument("--store-events", type=int, default=100_000, metavar="N",
                         help="the most events the SQLite stores and eventsourcing are measured on (default 100000)")
     parser.add_argument("--pandas-events", type=int, default=100_000, metavar="N",
@@ -202,8 +220,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="the largest log the command line is measured on (default 100000)")
     parser.add_argument("--timeline-days", type=int, nargs=2, default=[15, 60], metavar=("SHORT", "LONG"),
                         help="the two ranges of the every-pair timeline scaling runs, days (default 15 60)")
-    parser.add_argument("--diff-days", type=int, nargs=2, default=[15, 240], metavar=("SHORT", "LONG"),
-                        help="the two ranges of the diff scaling runs, days (default 15 240)")
+    parser.add_argument("--diff-days", type=int, nargs=2, default=[15, 60], metavar=("SHORT", "LONG"),
+                        help="the two ranges of the diff scaling runs, days (default 15 60)")
     parser.add_argument("--range-years", type=int, default=100, metavar="Y",
                         help="the long range of the memory run, years from 2025 (default 100)")
     parser.add_argument("--seed", type=int, default=2025)
@@ -233,8 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.json is None and args.markdown is None:
         args.json, args.markdown = HERE / "results.json", HERE / "RESULTS.md"
     days = {"timeline": (args.timeline_days[0], args.timeline_days[1]), "diff": (args.diff_days[0], args.diff_days[1])}
-    if args.samples < 1 or min(args.sizes) < 1 or any(not 0 < short < long for short, long in days.values()):
-        raise SystemExit("run.py: --samples and --sizes must be positive, and the days 0 < SHORT < LONG")
+    if args.samples < 1 or args.jobs < 1 or min(args.sizes) < 1 or any(
+            not 0 < short < long for short, long in days.values()):
+        raise SystemExit("run.py: --samples, --jobs and --sizes must be positive, and the days 0 < SHORT < LONG")
     counts = sorted(set(args.sizes) | ({args.growth_size} if args.growth_size > 0 else set()))
     started = time.perf_counter()
     sizes: dict[int, dict[str, Any]] = {}
@@ -244,7 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             exact = sizes.get(args.store_events)
             sizes[count] = measure_size(count, folder, seed=args.seed, samples=args.samples,
                                         store_events=args.store_events, pandas_events=args.pandas_events,
-                                        started=started, stores_of=exact and exact["stores"], inline=args.quick)
+                                        started=started, jobs=args.jobs, stores_of=exact and exact["stores"],
+                                        inline=args.quick)
             if count > args.cli_events:
                 Path(sizes[count]["log"]).unlink()
         cli = measure_cli(sizes, folder, samples=args.samples, cli_events=args.cli_events,
@@ -254,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command": " ".join([COMMAND, *(sys.argv[1:] if argv is None else argv)]),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "date": datetime.now(UTC).date().isoformat(), "commit": _commit()},
-        "settings": {"sizes": args.sizes, "growth_size": args.growth_size, "samples": args.samples,
+        "settings": {"sizes": args.sizes, "growth_size": args.growth_size, "samples": args.samples, "jobs": args.jobs,
                      "store_events": args.store_events, "pandas_events": args.pandas_events,
                      "cli_events": args.cli_events, "cli_days": days, "range_years": args.range_years,
                      "seed": args.seed},
