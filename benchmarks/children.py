@@ -28,7 +28,8 @@ from timing import collector_paused, peak_resident, repeated, resident, summary,
 import events
 import negotiation
 
-__all__ = ["CHILDREN", "decode_floor_sample", "ours_sample", "stores", "tariff_peers", "write_log"]
+__all__ = ["CHILDREN", "decode_floor_sample", "ours_sample", "stores_ours", "stores_peer", "tariff_peers",
+           "write_log"]
 
 TOTALS_DAY = END
 """The date of the "every pair's total on one date" question: the last day of the synthetic year."""
@@ -141,25 +142,17 @@ def decode_floor_sample(path: str, check: bool) -> dict[str, Any]:
     return {"events": len(plain), "decode_floor_s": decode_s, "checked_lines": checked}
 
 
-def stores(path: str, count: int, folder: str, samples: int) -> dict[str, Any]:
-    """Storage to state at equal size: our SQLite store against eventsourcing's, and eventsourcing in memory.
+def stores_ours(prefix: str, folder: str, samples: int) -> dict[str, Any]:
+    """Storage to state by our SQLite store, on the events of the log ``prefix``.
 
-    On the first ``count`` events of the log (a prefix of a chained log is a
-    chained log): appends them to an ``events.SqliteStore`` and to PEER's
-    store (set-up, timed for information), then takes ``samples`` samples
-    each of our SQLite read + fold, PEER's ``repository.get`` and PEER's
-    projection of its decoded events in memory. Every sample's answer is
-    checked (our digest against the fold of the same events from the file;
-    PEER's aggregate against the one stored). PEER's figures are ``None``
-    without eventsourcing.
+    Appends them to an ``events.SqliteStore`` in ``folder`` (set-up, timed
+    for information), then takes ``samples`` samples of its read + fold,
+    each checked to give the digest of the fold of the same events read
+    from the file.
     """
-    folder_path = Path(folder)
-    prefix = folder_path / "prefix.jsonl"
-    with open(path, "rb") as source, open(prefix, "wb") as target:
-        target.writelines(itertools.islice(source, count))
     log = events.read_jsonl(prefix)
     expected = negotiation.replay(log, as_of=END).digest
-    store = events.SqliteStore(folder_path / "log.sqlite")
+    store = events.SqliteStore(Path(folder) / "log.sqlite")
     try:
         with collector_paused():
             store_s, _ = timed(lambda: store.append(log))
@@ -167,12 +160,23 @@ def stores(path: str, count: int, folder: str, samples: int) -> dict[str, Any]:
         def from_sqlite() -> str:
             return negotiation.replay(tuple(store.read()), as_of=END).digest
 
-        figures: dict[str, Any] = {"events": len(log), "sqlite_store_s": store_s,
-                                   "sqlite_read_fold": _checked_samples(from_sqlite, expected, samples, "SQLite")}
+        return {"events": len(log), "sqlite_store_s": store_s,
+                "sqlite_read_fold": _checked_samples(from_sqlite, expected, samples, "SQLite")}
     finally:
         store.close()
-    figures.update(_peer(log, folder_path, samples))
-    return figures
+
+
+def stores_peer(prefix: str, folder: str, samples: int) -> dict[str, Any]:
+    """PEER on the events of the log ``prefix``: its SQLite store to its aggregate, and its fold in memory.
+
+    Records the events on one aggregate and saves it to eventsourcing's
+    SQLite store in ``folder`` (set-up, timed for information), then takes
+    ``samples`` samples each of ``repository.get`` and of the projection of
+    its decoded events in memory, each checked against the aggregate
+    stored. PEER's figures are ``None`` without eventsourcing.
+    """
+    log = events.read_jsonl(prefix)
+    return {"events": len(log), **_peer(list(log), Path(folder), samples)}
 
 
 def _checked_samples(action: Callable[[], Any], expected: Any, samples: int, name: str) -> dict[str, Any]:
@@ -264,7 +268,8 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "write_log": write_log,
     "ours_sample": ours_sample,
     "decode_floor_sample": decode_floor_sample,
-    "stores": stores,
+    "stores_ours": stores_ours,
+    "stores_peer": stores_peer,
     "tariff_peers": tariff_peers,
 }
 """The functions ``run.py --child NAME`` may run, by name."""

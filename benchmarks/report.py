@@ -354,8 +354,8 @@ METHOD = """\
   repeated within its sample until it lasts 0.2 s). The decode floor runs in fresh processes of its own.
   These samples run {jobs} at a time (`--jobs`), each in its own process on its own core, so that the run
   fits its time budget: each shares the machine with another sample, ours or the floor's, and so its
-  figures are higher than on an idle machine, alike for the ratios between them. The peers (eventsourcing,
-  DuckDB, pandas) and the command line run alone, which can only favour them.
+  figures are higher than on an idle machine, alike for the ratios between them. DuckDB, pandas and the
+  command line run alone, which can only favour DuckDB and pandas against our figures.
   A ratio's range divides the extreme samples.
 - **FLOOR**: `benchmarks/floor.py`, a plain loop of dict updates over the decoded events; "with its sort"
   first sorts them into fold order (effective, recorded, event id), as a fold must.
@@ -365,7 +365,8 @@ METHOD = """\
 - **eventsourcing** (`benchmarks/peer.py`): one aggregate whose methods do FLOOR's dict updates; the first
   {stores:,} events (or all, if fewer) saved to its SQLite store, then `repository.get` (read, decode,
   apply) and, in memory, `project_aggregate` over its decoded domain events; our SQLite store
-  (`events.SqliteStore`) is measured on the same events in the same process. A larger log reuses the
+  (`events.SqliteStore`) is measured on the same events in a process beside it (the two run at once, one
+  per core, so each has the same co-runner: the other). A larger log reuses the
   figures of the log of exactly {stores:,} events when the run has one (writing either store takes
   minutes at 1,000,000). Per event, our JSON Lines figures at each size are compared with these. Each
   answer is checked (aggregates equal; our digest equal to the file's fold).

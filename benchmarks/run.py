@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import itertools
 import json
 import os
 import platform
@@ -130,11 +131,17 @@ def measure_size(count: int, folder: Path, *, seed: int, samples: int, store_eve
     if stores_of is not None and count > store_events:
         stores = {**stores_of, "measured_on_log": store_events}
     else:
-        _say(started, f"N = {count:,}: stores and eventsourcing on {min(count, store_events):,} events")
+        _say(started, f"N = {count:,}: our SQLite store and eventsourcing on {min(count, store_events):,} events, "
+                      f"{min(jobs, 2)} at a time")
         store_folder = folder / f"stores-{count}"
         store_folder.mkdir()
-        stores = _child("stores", inline, path=str(path), count=min(count, store_events), folder=str(store_folder),
-                        samples=samples)
+        prefix = store_folder / "prefix.jsonl"  # set-up: the first events of the log (a chained log too)
+        with open(path, "rb") as source, open(prefix, "wb") as target:
+            target.writelines(itertools.islice(source, store_events))
+        ours_store, peer_store = _pooled([
+            (name, {"prefix": str(prefix), "folder": str(store_folder), "samples": samples})
+            for name in ("stores_ours", "stores_peer")], jobs=1 if inline else jobs, inline=inline)
+        stores = {**ours_store, **peer_store}
         shutil.rmtree(store_folder)
     _say(started, f"N = {count:,}: DuckDB{' and pandas' if count <= pandas_events else ''}")
     peers = _child("tariff_peers", inline, path=str(path), answers=str(answers), samples=samples,
