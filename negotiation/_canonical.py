@@ -57,7 +57,7 @@ def state_to_dict(state: NegotiationState) -> dict[str, Any]:
     how far the log's knowledge reaches and, for a date past it, the clock
     rules the state rests on (``projected``, ``projection``).
     """
-    pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
+    pairs = sorted({(key[0], key[1]) for key in state.layers})  # keys: (imposer, target, measure, scope)
 
     def by_fold_order(found: Any) -> list[dict[str, Any]]:
         return [to_dict(event) for event in sorted(found, key=lambda e: e.sort_key)]

@@ -186,7 +186,7 @@ def timeline_output(
         for _, state in fold(0):
             if state.layers is not layers:
                 layers = state.layers
-                pairs.update((layer.imposer, layer.target) for layer in state.layers.values())
+                pairs.update((key[0], key[1]) for key in state.layers)  # keys: (imposer, target, measure, scope)
         ordered_pairs = sorted(pairs)
         last = None
         for _, body in _every_pair_bodies(fold, 1, ordered_pairs):  # every cell checked before writing

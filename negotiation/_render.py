@@ -90,7 +90,7 @@ def _tag(marks: Mapping[str, str], *ids: str) -> str:
 
 def _tariffs(state: NegotiationState) -> list[str]:
     lines = ["Tariffs (ad valorem, percent: additional duties over the base (MFN) rate; each layer's rule on its line)"]
-    pairs = sorted({(layer.imposer, layer.target) for layer in state.layers.values()})
+    pairs = sorted({(key[0], key[1]) for key in state.layers})  # keys: (imposer, target, measure, scope)
     marks = _corrections(state)
     if not pairs:
         lines.append("  none")

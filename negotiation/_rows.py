@@ -374,4 +374,4 @@ def trade_data_rows(state: NegotiationState) -> Rows[TradeDataRow]:
 
 def layer_pairs(state: NegotiationState) -> set[tuple[str, str]]:
     """The (imposer, target) pairs of the state's layers."""
-    return {(layer.imposer, layer.target) for layer in state.layers.values()}
+    return {(key[0], key[1]) for key in state.layers}  # keys: (imposer, target, measure, scope)

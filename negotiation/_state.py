@@ -767,12 +767,13 @@ class NegotiationState:
                 ``"usa"`` is ``"USA"``, ``"1201.90"`` is ``"120190"``).
         """
         imposer, target, product = as_codes(imposer, target, product)
+        layers = self.layers  # picked by key (imposer, target, measure, scope): only the records kept are built
         found = [
-            layer
-            for layer in self.layers.values()
-            if (imposer is None or layer.imposer == imposer)
-            and (target is None or layer.target == target)
-            and (product is None or layer.scope.covers(product))
+            layers[key]
+            for key in layers
+            if (imposer is None or key[0] == imposer)
+            and (target is None or key[1] == target)
+            and (product is None or key[3].covers(product))
         ]
         return tuple(sorted(found, key=lambda layer: (*layer.key[:3], layer.scope.hs)))
 

@@ -275,10 +275,11 @@ def _blocs_of(state: NegotiationState, target: str) -> set[str]:
 def _reaching(state: NegotiationState, imposer: str, target: str, product: str | None,
               blocs: set[str]) -> list[TariffLayer]:
     targets = {target, EVERY_PARTNER, *blocs}
+    layers = state.layers  # picked by key (imposer, target, measure, scope): only the records that reach are built
     found = [
-        layer for layer in state.layers.values()
-        if layer.imposer == imposer and layer.target in targets
-        and (layer.scope.covers(product) if product is not None else layer.scope.all_goods)
+        layers[key] for key in layers
+        if key[0] == imposer and key[1] in targets
+        and (key[3].covers(product) if product is not None else key[3].all_goods)
     ]
     return sorted(found, key=_layer_order)
 
@@ -451,10 +452,12 @@ def all_goods_series(
             before = {}
         grouped: dict[tuple[str, str], list[TariffLayer]] = {}
         every: set[tuple[str, str]] = set()
-        for layer in state.layers.values():
-            every.add((layer.imposer, layer.target))
-            if layer.scope.all_goods:
-                grouped.setdefault((layer.imposer, layer.target), []).append(layer)
+        layers = state.layers  # by key (imposer, target, measure, scope): only all-goods records are built
+        for key in layers:
+            pair = (key[0], key[1])
+            every.add(pair)
+            if key[3].all_goods:
+                grouped.setdefault(pair, []).append(layers[key])
         changed = {key for key in grouped.keys() | before.keys() if not _same(grouped.get(key), before.get(key))}
         before = grouped
         memberships: dict[str, set[str]] = {}
