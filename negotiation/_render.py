@@ -88,10 +88,13 @@ def _tag(marks: Mapping[str, str], *ids: str) -> str:
     return "".join(f"  [{event_id}, {marks[event_id]}]" for event_id in corrected)
 
 
-def _tariffs(state: NegotiationState) -> list[str]:
+def _tariffs(state: NegotiationState, marks: Mapping[str, str]) -> list[str]:
     lines = ["Tariffs (ad valorem, percent: additional duties over the base (MFN) rate; each layer's rule on its line)"]
     pairs = sorted({(key[0], key[1]) for key in state.layers})  # keys: (imposer, target, measure, scope)
-    marks = _corrections(state)
+    listed: dict[tuple[str, str], list[TariffLayer]] = {}  # each pair's product layers, in tariff_layers' order
+    for layer in state.tariff_layers():
+        if not layer.scope.all_goods:
+            listed.setdefault((layer.imposer, layer.target), []).append(layer)
     if not pairs:
         lines.append("  none")
     totals = all_goods_breakdowns(state, pairs)  # one pass over the layers for every pair
@@ -105,7 +108,7 @@ def _tariffs(state: NegotiationState) -> list[str]:
                  if target == EVERY_PARTNER else target)
         lines.append(f"  {imposer} on goods of {whose}: {total} on all goods{mark}")
         lines.extend(_layer(c.layer, marks, c, target) for c in found.contributions)
-        product_layers = [layer for layer in state.tariff_layers(imposer, target) if not layer.scope.all_goods]
+        product_layers = listed.get((imposer, target), ())
         if product_layers:
             lines.append("    on listed products only (a product's total: explain --product HS):")
             lines.extend("  " + _layer(layer, marks) for layer in product_layers)
@@ -129,10 +132,9 @@ def _instrument(instrument: Instrument, marks: Mapping[str, str]) -> str:
             f"[{instrument.event_ids[-1]}{_corrected(marks, *instrument.event_ids)}]")
 
 
-def _rules_data(state: NegotiationState) -> list[str]:
+def _rules_data(state: NegotiationState, marks: Mapping[str, str]) -> list[str]:
     """Base rates, quotas, instruments and blocs: sections shown only for logs that have them."""
     lines: list[str] = []
-    marks = _corrections(state)
     if state.base_rates:
         lines += _section("Base rates (MFN, column 1; ad valorem percent)", [
             f"  {rate.imposer} HS {rate.hs}: {_pct(rate.rate)} since {rate.since}  [{rate.event_id}{_corrected(marks, rate.event_id)}]"
@@ -161,9 +163,9 @@ def _rules_data(state: NegotiationState) -> list[str]:
     return lines
 
 
-def _accord(state: NegotiationState, accord: Accord) -> list[str]:
+def _accord(state: NegotiationState, accord: Accord, marks: Mapping[str, str]) -> list[str]:
     parties = ", ".join(accord.parties)
-    lines = [f"  {accord.accord_id}: {accord.title} ({parties}){_tag(_corrections(state), accord.event_id, *accord.extended_by)}"]
+    lines = [f"  {accord.accord_id}: {accord.title} ({parties}){_tag(marks, accord.event_id, *accord.extended_by)}"]
     window = f"window from {accord.window_start}"
     if accord.deadline is None:
         window += ", open-ended"
@@ -232,12 +234,12 @@ def render_text(state: NegotiationState) -> str:
     """
     known = "as known now" if state.known_at is None else f"as known at {state.known_at.isoformat()}"
     lines = [f"Negotiation state on {state.as_of} ({known})", f"digest {state.digest}", *horizon_lines(state), ""]
-    lines += _tariffs(state)
-    lines += _rules_data(state)
-    accords = [line for _, a in sorted(state.accords.items()) for line in _accord(state, a)]
+    marks = _corrections(state)  # once: every section marks the facts that rest on a correction
+    lines += _tariffs(state, marks)
+    lines += _rules_data(state, marks)
+    accords = [line for _, a in sorted(state.accords.items()) for line in _accord(state, a, marks)]
     lines += _section("Accords", accords)
     talks = sorted(state.talks.values(), key=lambda t: (t.starts, t.talks_id))
-    marks = _corrections(state)
     lines += _section("Talks", [line for t in talks for line in _talks(t, marks)])
     lines += _section("Export controls", [
         f"  {c.control_id} ({c.issuer}): {c.status.value} since {c.since}"
