@@ -26,7 +26,8 @@ for _peer in ("duckdb", "eventsourcing", "orjson", "pandas"):
     pytest.importorskip(_peer, reason="the benchmark's peers come with the bench extra")
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-_MODULES = ("children", "cli_runs", "decode_floor", "floor", "peer", "report", "synthetic", "tariff_peers", "timing")
+_MODULES = ("children", "cli_runs", "decode_anatomy", "decode_floor", "floor", "peer", "report", "synthetic", "tariff_peers",
+            "timing")
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +189,22 @@ def test_decimal_answers_compare_by_value(bench):
 def test_the_readme_gives_the_benchmark_command(bench):
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert f"\n{bench.COMMAND}\n" in readme
+
+
+def test_decode_anatomy_steps_give_our_events_and_refuse_a_broken_chain(bench, small_log, tmp_path, capsys):
+    """Each step of the anatomy decodes the whole log (the checked steps into our very events); a log whose chain
+    breaks is refused, not timed; main prints one row per step."""
+    anatomy = importlib.import_module("decode_anatomy")
+    path, log = small_log
+    found = anatomy.steps(path)
+    assert len(found) == 6
+    assert found["2. + checked structure into our events"]() == list(log)
+    assert [item[1] for item in found["3. + chain field, sorted body, no repeated key"]()] == list(log)
+    assert found["4. + the hash chain (SHA-256)"]() == list(log)
+    assert anatomy.main([str(path), "--samples", "1"]) == 0
+    assert len([line for line in capsys.readouterr().out.splitlines() if "µs per event" in line]) == 6
+    lines = path.read_bytes().splitlines(keepends=True)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(b"".join([lines[1], lines[0], *lines[2:]]))  # two records swapped: the chain breaks
+    with pytest.raises(SystemExit, match="chain breaks"):
+        anatomy.steps(broken)["4. + the hash chain (SHA-256)"]()
