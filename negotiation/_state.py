@@ -329,6 +329,18 @@ class LayerTable(Mapping[LayerKey, TariffLayer]):
     def items(self) -> ItemsView[LayerKey, TariffLayer]:
         return self._settled().items()
 
+    def changed_keys(self, before: Mapping[LayerKey, Any]) -> set[LayerKey]:
+        """The keys whose layer may differ from ``before``'s (another state's layers): a key of either whose entry is
+        not the very object ``before`` holds. Every key whose layer changed is in it (an entry is replaced whenever
+        its layer changes); a key whose record was built since is too, and compares equal. No record is built."""
+        old = before._data if isinstance(before, LayerTable) else before
+        new = self._data
+        if old is new:
+            return set()
+        missing = object()
+        return {key for key, entry in new.items() if old.get(key, missing) is not entry} | {
+            key for key in old if key not in new}
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, LayerTable):
             return self._settled() == other._settled()

@@ -452,12 +452,12 @@ def all_goods_series(
             before = {}
         grouped: dict[tuple[str, str], list[TariffLayer]] = {}
         every: set[tuple[str, str]] = set()
-        layers = state.layers  # by key (imposer, target, measure, scope): only all-goods records are built
-        for key in layers:
+        table = state.layers  # by key (imposer, target, measure, scope): only all-goods records are built
+        for key in table:
             pair = (key[0], key[1])
             every.add(pair)
             if key[3].all_goods:
-                grouped.setdefault(pair, []).append(layers[key])
+                grouped.setdefault(pair, []).append(table[key])
         changed = {key for key in grouped.keys() | before.keys() if not _same(grouped.get(key), before.get(key))}
         before = grouped
         memberships: dict[str, set[str]] = {}

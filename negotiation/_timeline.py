@@ -35,7 +35,7 @@ from ._errors import QueryError
 from ._explain import ruling_words
 from ._fold import check_progress, prepare, slices
 from ._horizon import projection_plan
-from ._state import Instrument, InstrumentStatus, LedgerView, NegotiationState, Talks, TariffLayer
+from ._state import Instrument, InstrumentStatus, LayerTable, LedgerView, NegotiationState, Talks, TariffLayer
 from ._tariffs import all_goods_breakdowns, layer_terms
 from ._words import field_changes, headline, signed
 
@@ -346,16 +346,22 @@ def _diff(previous: NegotiationState, current: NegotiationState) -> list[Change]
     new = added if added is not None else [e for key, e in current.events.items() if previous.events.get(key) is not e]
     found: list[Change] = []
     pair_causes: dict[tuple[str, str], list[str]] = {}
-    touched = set() if previous.layers is current.layers else set(previous.layers) | set(current.layers)
+    if previous.layers is current.layers:
+        touched: set[Any] = set()
+    elif isinstance(current.layers, LayerTable):  # only the keys whose entry was replaced: a day costs its changes
+        touched = current.layers.changed_keys(previous.layers)
+    else:
+        touched = set(previous.layers) | set(current.layers)
     for key in sorted(touched, key=lambda k: (*k[:3], k[3].hs)):
         before, after = previous.layers.get(key), current.layers.get(key)
-        if _layer_words(before) == _layer_words(after):
+        words_before, words_after = _layer_words(before), _layer_words(after)
+        if words_before == words_after:
             continue
         cause = _layer_cause(before, after, new, day)
         imposer, target, measure, scope = key
         found.append(Change(
             day=day, kind=ChangeKind.TARIFF_LAYER, subject=f"{imposer} on {target} {measure}, {scope}",
-            before=_layer_words(before), after=_layer_words(after), causes=(cause,), sources=_cite(current, [cause]),
+            before=words_before, after=words_after, causes=(cause,), sources=_cite(current, [cause]),
             imposer=imposer, target=target, measure=measure, scope=scope,
             rate_before=None if before is None else before.applied_rate,
             rate_after=None if after is None else after.applied_rate,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 from contextlib import redirect_stdout
 from datetime import date, timedelta
@@ -161,3 +162,23 @@ def test_one_pass_series_equals_each_pair_on_each_day_of_the_seeds(seed, seeds_d
         for pair in pairs:
             alone = state.breakdown(*pair)
             assert (found[pair].contributions, found[pair].summary()) == (alone.contributions, alone.summary())
+
+
+@given(log=strategies.logs(terms=True), start=st.dates(date(2025, 1, 1), date(2025, 12, 31)),
+       span=st.integers(1, 60))
+def test_changed_keys_hold_every_layer_that_changed_from_one_day_to_the_next(log, start, span):
+    """diff compares only LayerTable.changed_keys: every key whose layer differs between consecutive days is there
+    (reading records in between, which builds them in place, included)."""
+    try:
+        states = [state for _, state in negotiation.timeline(log, start, start + timedelta(days=span))]
+    except negotiation.NegotiationError:
+        return
+    for index, (before, after) in enumerate(itertools.pairwise(states)):
+        if index % 2:
+            list(before.layers.values())  # builds every record of the day before in place
+        keys = set(before.layers) | set(after.layers)
+        differing = {key for key in keys if before.layers.get(key) != after.layers.get(key)}
+        if before.layers is after.layers:
+            assert not differing
+        else:
+            assert differing <= after.layers.changed_keys(before.layers)
