@@ -14,7 +14,6 @@ import pytest
 
 import events
 import negotiation
-from negotiation import _cli_edit
 from negotiation._cli import main
 
 FIX = "us-ieepa-fentanyl-20-corrected-20250320T120000Z"
@@ -154,7 +153,9 @@ def test_retracting_a_correction_restores_the_version_before(capsys, log):
 
 def test_a_stale_concurrent_append_is_refused(capsys, log, monkeypatch, london):
     """Another writer appends between the read and the append: the correction is refused, nothing of it written."""
-    real = _cli_edit.find_problems
+    from negotiation import _fold
+
+    real = _fold.find_problems  # _cli_edit imports it from there when the command runs
 
     def meanwhile(records):
         if len(records) == 112:  # once: while the command checks the log it read, another writer appends
@@ -166,7 +167,7 @@ def test_a_stale_concurrent_append_is_refused(capsys, log, monkeypatch, london):
                 store.close()
         return real(records)
 
-    monkeypatch.setattr(_cli_edit, "find_problems", meanwhile)
+    monkeypatch.setattr(_fold, "find_problems", meanwhile)
     code, _, err = run(capsys, "correct", log, *_CORRECT)
     assert (1, True) == (code, "expected version 112, but the store is at version 113; nothing was written" in err)
     assert ["other-writer"] == [e.event_id for e in events.read_log(log)[112:]]
