@@ -65,7 +65,7 @@ def run_command(arguments: Sequence[str], env: Mapping[str, str], *, python: Seq
 
 
 def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, first: date, days: tuple[int, int],
-            samples: int, env: Mapping[str, str]) -> dict[str, Any]:
+            samples: int, env: Mapping[str, str], small_long: int | None = None) -> dict[str, Any]:
     """How ``timeline`` (every pair) or ``diff`` grows with the days asked and the size of the log.
 
     For each log, the command over ``days[0]`` and ``days[1]`` days from
@@ -81,7 +81,13 @@ def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, fir
     Args:
         logs: ``(path, stats)`` of at least two logs, smallest first;
             ``stats`` as ``children.write_log`` gives them.
+        small_long: The long range of every log but the largest, days (a
+            smaller log costs less a day: a longer range keeps its cost a
+            day above the noise of a whole command); ``None``: ``days[1]``.
     """
+    spans = [days if small_long is None or index == len(logs) - 1 else (days[0], small_long)
+             for index in range(len(logs))]
+
     def arguments(path: Path, count: int) -> list[str]:
         last = first + timedelta(days=count - 1)
         if command == "timeline":
@@ -92,17 +98,20 @@ def scaling(command: str, logs: Sequence[tuple[Path, Mapping[str, Any]]], *, fir
         run_command(arguments(path, days[0]), env)
     # Interleaved, a round of every log and range per sample, so that a change in the machine's load
     # between rounds touches every figure alike rather than one size.
-    seconds: dict[tuple[int, int], list[float]] = {(index, count): [] for index in range(len(logs)) for count in days}
+    seconds: dict[tuple[int, int], list[float]] = {
+        (index, count): [] for index in range(len(logs)) for count in spans[index]}
     for _ in range(samples):
         for index, (path, _stats) in enumerate(logs):
-            for count in days:
+            for count in spans[index]:
                 seconds[(index, count)].append(run_command(arguments(path, count), env)["seconds"])
     rows = []
     for index, (_path, stats) in enumerate(logs):
-        runs = [summary(seconds[(index, count)]) for count in days]
-        per_day = (runs[1]["median"] - runs[0]["median"]) / (days[1] - days[0])
+        span = spans[index]
+        runs = [summary(seconds[(index, count)]) for count in span]
+        per_day = (runs[1]["median"] - runs[0]["median"]) / (span[1] - span[0])
         work = stats["layers_changed_per_day"] + (stats["pairs"] if command == "timeline" else 0)
-        rows.append({"events": stats["events"], "short": runs[0], "long": runs[1], "per_day_s": per_day,
+        rows.append({"events": stats["events"], "days": list(span), "short": runs[0], "long": runs[1],
+                     "per_day_s": per_day,
                      "layers_changed_per_day": stats["layers_changed_per_day"], "pairs": stats["pairs"],
                      "layers": stats["layers"], "work_per_day": work})
     small, large = rows[0], rows[-1]
@@ -184,6 +193,7 @@ def import_time(log: Path, *, as_of: date, samples: int, env: Mapping[str, str])
     and ``events`` with everything they import.
     """
     arguments = ["replay", str(log), "--as-of", as_of.isoformat()]
+    run_command(arguments, env)  # not timed: the modules' bytecode is written, as an installed library has it
     wall = [run_command(arguments, env)["seconds"] for _ in range(samples)]
     parsed = [_imports(run_command(arguments, env, python=["-X", "importtime"])["stderr"]) for _ in range(samples)]
     imports, ours = summary([total / 1e6 for total, _ in parsed]), summary([mine / 1e6 for _, mine in parsed])

@@ -316,12 +316,13 @@ def _cli_lines(cli: Mapping[str, Any]) -> list[str]:
         scaled = cli.get(command)
         if not scaled:
             continue
-        lines.append(f"- `negotiation {command}` over every pair, from {scaled['first']}, "
-                     f"{scaled['days'][0]} and {scaled['days'][1]} days:")
+        lines.append(f"- `negotiation {command}` over every pair, from {scaled['first']}:")
         for row in scaled["logs"]:
+            span = row.get("days", scaled["days"])
             lines.append(f"  - {row['events']:,} events ({row['pairs']:,} pairs, {row['layers']:,} layers, "
                          f"{row['layers_changed_per_day']:.1f} layers changed a day): {_range(row['short'], '.2f')} s "
-                         f"and {_range(row['long'], '.2f')} s, so {1e3 * row['per_day_s']:.1f} ms a day")
+                         f"over {span[0]} days and {_range(row['long'], '.2f')} s over {span[1]}, so "
+                         f"{1e3 * row['per_day_s']:.1f} ms a day")
     memory = cli.get("range_memory")
     if memory:
         lines.append(f"- one-pair `negotiation timeline` of {memory['pair'][0]} on {memory['pair'][1]} "
@@ -377,9 +378,12 @@ METHOD = """\
   load plus its query. The peers model only the rules this data uses; their answers are checked equal to
   ours before timing.
 - **Command line** (`benchmarks/cli_runs.py`): new processes of `python -m negotiation`, output to
-  `/dev/null`, peak memory from `wait4`; logs of at most {cli:,} events. The cost of a day is the
-  difference between a long and a short range over the difference in days (so the decode and fold
-  cancel); from the smallest to the largest log it should grow like a day's work (layers changed, plus a
+  `/dev/null`, peak memory from `wait4`; logs of at most {cli:,} events. Every process of the run keeps
+  the modules' compiled bytecode (in the run's own folder, `PYTHONPYCACHEPREFIX`), as an installed
+  library has it, even where the machine sets `PYTHONDONTWRITEBYTECODE`. The cost of a day is the
+  difference between a long and a short range over the difference in days (so the reading and the fold
+  before the range cancel; the smaller log's long range is longer, so that its smaller cost a day stands
+  above the noise of a whole command; the decoded events are kept between runs, never an answer); from the smallest to the largest log it should grow like a day's work (layers changed, plus a
   cell per pair for the every-pair `timeline`), where asking every pair of every layer grows like
   pairs × layers. The runs are interleaved (each sample a round of both logs and both ranges). Two sizes
   cannot rule out a pairs × layers term that is still small beside the per-pair work at 100,000 events. Memory over a range: a one-pair `timeline` of the smallest log over one year and over

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import itertools
 import json
 import os
@@ -44,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,8 @@ SEED_LOG = HERE.parent / "seeds" / "us-china.jsonl"
 SEED_AS_OF = date(2025, 6, 9)
 CLI_FIRST = date(2025, 3, 1)
 """The first day of the command-line scaling runs."""
+SMALL_LONG = 240
+"""The long range of the smaller log's command-line scaling runs, days (to 2025-10-27, inside the logs' year)."""
 
 
 def _child(name: str, inline: bool, **arguments: Any) -> dict[str, Any]:
@@ -98,6 +101,27 @@ def _pooled(work: Sequence[tuple[str, dict[str, Any]]], *, jobs: int, inline: bo
         return [_child(name, inline, **arguments) for name, arguments in work]
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(lambda item: _child(item[0], inline, **item[1]), work))
+
+
+@contextlib.contextmanager
+def _bytecode_kept(folder: Path) -> Iterator[None]:
+    """Let every process this run starts keep compiled bytecode, in ``folder`` (``PYTHONPYCACHEPREFIX``).
+
+    As an installed library's is: a machine that sets ``PYTHONDONTWRITEBYTECODE``
+    (this one does) would otherwise compile every module again in every
+    command, and the start-up and second-run figures would measure that.
+    """
+    saved = {name: os.environ.get(name) for name in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(folder)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _say(started: float, text: str) -> None:
@@ -154,7 +178,8 @@ def measure_size(count: int, folder: Path, *, seed: int, samples: int, store_eve
 
 
 def measure_cli(sizes: dict[int, dict[str, Any]], folder: Path, *, samples: int, cli_events: int,
-                days: dict[str, tuple[int, int]], range_years: int, started: float) -> dict[str, Any]:
+                days: dict[str, tuple[int, int]], range_years: int, started: float,
+                small_long: int | None = SMALL_LONG) -> dict[str, Any]:
     """The command-line figures, on the logs of at most ``cli_events`` events (the scaling needs two)."""
     # Each run works its whole answer out (a kept answer would make every sample after the first a cache read);
     # the decoded events are kept (NEGOTIATION_CACHE=events), so a run's fixed cost, which the scaling subtracts,
@@ -167,7 +192,8 @@ def measure_cli(sizes: dict[int, dict[str, Any]], folder: Path, *, samples: int,
         pick = [(Path(size["log"]), size["stats"]) for _, size in (logs[0], logs[-1])]
         for command, span in days.items():
             _say(started, f"command line: {command} over every pair, {span[0]} and {span[1]} days")
-            cli[command] = cli_runs.scaling(command, pick, first=CLI_FIRST, days=span, samples=samples, env=env)
+            cli[command] = cli_runs.scaling(command, pick, first=CLI_FIRST, days=span, samples=samples, env=env,
+                                            small_long=small_long)
     if logs:
         small_count, small = logs[0]
         start = date(2025, 1, 1)
@@ -264,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts = sorted(set(args.sizes) | ({args.growth_size} if args.growth_size > 0 else set()))
     started = time.perf_counter()
     sizes: dict[int, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory(prefix="negotiation-bench-") as temp:
+    with tempfile.TemporaryDirectory(prefix="negotiation-bench-") as temp, _bytecode_kept(Path(temp) / "pycache"):
         folder = Path(temp)
         for count in counts:
             exact = sizes.get(args.store_events)
@@ -275,7 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if count > args.cli_events:
                 Path(sizes[count]["log"]).unlink()
         cli = measure_cli(sizes, folder, samples=args.samples, cli_events=args.cli_events,
-                          days=days, range_years=args.range_years, started=started)
+                          days=days, range_years=args.range_years, started=started,
+                          small_long=None if args.quick else SMALL_LONG)
     total = time.perf_counter() - started
     results: dict[str, Any] = {
         "command": " ".join([COMMAND, *(sys.argv[1:] if argv is None else argv)]),
