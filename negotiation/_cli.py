@@ -12,7 +12,7 @@ import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ import events
 from ._cli_cache import Kept, add_cache_command, answer_slot, cache_command
 from ._cli_logs import LOG_COMMANDS, add_log_commands
 from ._cli_stores import STORE_COMMANDS, add_store_commands
+from ._cli_types import option_date, option_instant, option_party
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
 from ._progress import progress_bar
 from ._safe import for_terminal, say
@@ -32,31 +33,6 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
-
-
-def _date(text: str) -> date:
-    try:
-        day = events.parse_date(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if not events.EARLIEST <= day <= events.LATEST:
-        raise argparse.ArgumentTypeError(f"expected a date from {events.EARLIEST} to {events.LATEST}, got {text!r}")
-    return day
-
-
-def _instant(text: str) -> datetime:
-    try:
-        return events.parse_instant(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _party(text: str) -> str:
-    """A party option in canonical form: ``usa`` -> ``USA`` (:func:`events.normalise_party`)."""
-    try:
-        return events.normalise_party(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _product(text: str) -> str:
@@ -123,7 +99,7 @@ def _stream(parser: argparse.ArgumentParser) -> None:
 
 
 def _known_at(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--known-at", type=_instant, metavar="TIMESTAMP",
+    parser.add_argument("--known-at", type=option_instant, metavar="TIMESTAMP",
                         help="only events recorded at or before this instant, e.g. 2025-05-13T12:00Z")
 
 
@@ -137,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     run = _command(commands, "replay", "print the state on a date",
                    "Print the state on --as-of (valid time), as known at --known-at "
                    "(transaction time; default: everything in the log).")
-    run.add_argument("--as-of", required=True, type=_date, metavar="YYYY-MM-DD")
+    run.add_argument("--as-of", required=True, type=option_date, metavar="YYYY-MM-DD")
     _known_at(run)
     run.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -148,10 +124,10 @@ def _parser() -> argparse.ArgumentParser:
                       "One row per day from --from to --to (both inclusive): with --imposer and "
                       "--target, that pair's total and each layer (percent); without, every pair's "
                       "all-goods total.")
-    series.add_argument("--from", dest="start", required=True, type=_date, metavar="YYYY-MM-DD")
-    series.add_argument("--to", dest="end", required=True, type=_date, metavar="YYYY-MM-DD")
-    series.add_argument("--imposer", type=_party, metavar="ISO3")
-    series.add_argument("--target", type=_party, metavar="ISO3")
+    series.add_argument("--from", dest="start", required=True, type=option_date, metavar="YYYY-MM-DD")
+    series.add_argument("--to", dest="end", required=True, type=option_date, metavar="YYYY-MM-DD")
+    series.add_argument("--imposer", type=option_party, metavar="ISO3")
+    series.add_argument("--target", type=option_party, metavar="ISO3")
     series.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190 or 1201.90 (needs a pair)")
     _rate_terms(series)
     _known_at(series)
@@ -160,17 +136,17 @@ def _parser() -> argparse.ArgumentParser:
     diff = _command(commands, "diff", "list what changed after one date up to another",
                     "Every change of a tariff total, layer, accord or export control after D1 up to "
                     "and including D2, each with the events (or the clock rule) that caused it.")
-    diff.add_argument("first", metavar="D1", type=_date)
-    diff.add_argument("second", metavar="D2", type=_date)
+    diff.add_argument("first", metavar="D1", type=option_date)
+    diff.add_argument("second", metavar="D2", type=option_date)
     _known_at(diff)
     diff.add_argument("--format", choices=("text", "json"), default="text")
 
     why = _command(commands, "explain", "say which events make up a tariff or an accord's status",
                    "Explain the tariff of --imposer on --target (optionally --product), or --accord, "
                    "on --as-of, with each event and its source.")
-    why.add_argument("--as-of", required=True, type=_date, metavar="YYYY-MM-DD")
-    why.add_argument("--imposer", type=_party, metavar="ISO3")
-    why.add_argument("--target", type=_party, metavar="ISO3")
+    why.add_argument("--as-of", required=True, type=option_date, metavar="YYYY-MM-DD")
+    why.add_argument("--imposer", type=option_party, metavar="ISO3")
+    why.add_argument("--target", type=option_party, metavar="ISO3")
     why.add_argument("--product", type=_product, metavar="HS")
     why.add_argument("--accord", metavar="ID")
     _rate_terms(why)
@@ -180,10 +156,10 @@ def _parser() -> argparse.ArgumentParser:
                      "Draw the tariff of --imposer on --target (optionally --product) on each day from "
                      "--from to --to: layers stacked, accord windows shaded, talks marked. Needs the "
                      "'plot' extra (matplotlib).")
-    chart.add_argument("--from", dest="start", required=True, type=_date, metavar="YYYY-MM-DD")
-    chart.add_argument("--to", dest="end", required=True, type=_date, metavar="YYYY-MM-DD")
-    chart.add_argument("--imposer", required=True, type=_party, metavar="ISO3")
-    chart.add_argument("--target", required=True, type=_party, metavar="ISO3")
+    chart.add_argument("--from", dest="start", required=True, type=option_date, metavar="YYYY-MM-DD")
+    chart.add_argument("--to", dest="end", required=True, type=option_date, metavar="YYYY-MM-DD")
+    chart.add_argument("--imposer", required=True, type=option_party, metavar="ISO3")
+    chart.add_argument("--target", required=True, type=option_party, metavar="ISO3")
     chart.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190")
     _rate_terms(chart)
     _known_at(chart)
@@ -194,16 +170,16 @@ def _parser() -> argparse.ArgumentParser:
                     "every event shown with its source, and what the figures cover. Without --from and --to: "
                     "from the log's first effective day to its last (or its horizon, if later). Needs the "
                     "'report' extra (altair, vl-convert-python).")
-    page.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
-    page.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
-    page.add_argument("--imposer", type=_party, default="USA", metavar="ISO3", help="default: USA")
-    page.add_argument("--target", type=_party, default="CHN", metavar="ISO3", help="default: CHN")
+    page.add_argument("--from", dest="start", type=option_date, metavar="YYYY-MM-DD")
+    page.add_argument("--to", dest="end", type=option_date, metavar="YYYY-MM-DD")
+    page.add_argument("--imposer", type=option_party, default="USA", metavar="ISO3", help="default: USA")
+    page.add_argument("--target", type=option_party, default="CHN", metavar="ISO3", help="default: CHN")
     page.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190")
     _rate_terms(page)
     _known_at(page)
     page.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
     add_log_commands(commands)
-    add_store_commands(commands, _date)
+    add_store_commands(commands, option_date)
     add_cache_command(commands)
     return parser
 

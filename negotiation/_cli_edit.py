@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import events
 
+from ._cli_types import option_date, option_instant
 from ._errors import NegotiationError, QueryError
 from ._safe import say
 
@@ -58,14 +59,14 @@ def add_edit_commands(commands: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--recorded", type=_instant, metavar="TIMESTAMP",
+    parser.add_argument("--recorded", type=option_instant, metavar="TIMESTAMP",
                         help=f"when the {what} became known, e.g. 2026-12-02T09:30Z (default: now); no later than "
                              "now, and no earlier than what it names")
     parser.add_argument("--note", default="", help=f"why: what the {what} rests on")
     parser.add_argument("--source-publisher", metavar="WHO", help="who published the source, e.g. 'Federal Register'")
     parser.add_argument("--source-title", metavar="TITLE", help="the source's title")
     parser.add_argument("--source-url", metavar="URL", help="where the source can be read")
-    parser.add_argument("--source-published", type=_date, metavar="YYYY-MM-DD", help="the source's date")
+    parser.add_argument("--source-published", type=option_date, metavar="YYYY-MM-DD", help="the source's date")
     parser.add_argument("--id", metavar="ID",
                         help=f"the {what}'s event id (default: EVENT_ID-{'corrected' if what == 'correction' else 'retracted'}"
                              "-<recorded as YYYYMMDDTHHMMSSZ>)")
@@ -80,20 +81,6 @@ def _assignment(text: str) -> tuple[str, str]:
     if not sign or not name.strip():
         raise argparse.ArgumentTypeError(f"expected FIELD=VALUE, such as rate=10, got {text!r}")
     return name.strip(), value
-
-
-def _instant(text: str) -> datetime:
-    try:
-        return events.parse_instant(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _date(text: str) -> date:
-    try:
-        return events.parse_date(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _source(args: argparse.Namespace) -> events.Source | None:
