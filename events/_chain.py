@@ -58,11 +58,14 @@ _PLAIN_JSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OP
 def _canonical_body(content: dict[str, Any]) -> bytes:
     """The canonical JSON of ``content`` (see :func:`record_hash`), as bytes.
 
-    orjson writes it exactly so for a record that holds no float and whose
-    text is printable ASCII (no escape to make, no DEL): the records the
-    library writes, nearly always. Anything else takes ``json.dumps``.
+    orjson writes it exactly so for a record made only of dicts, lists,
+    tuples, str, int, bool and ``None`` (no float, no subclass, none of
+    the types orjson writes and ``json.dumps`` refuses: enum, UUID,
+    fragment) whose text is printable ASCII (no escape to make, no DEL):
+    the records the library writes, nearly always. Anything else takes
+    ``json.dumps`` (which refuses what JSON cannot write).
     """
-    if _floatless(content):
+    if _plain(content):
         try:
             body = orjson.dumps(content, option=_PLAIN_JSON)
         except TypeError:  # orjson.JSONEncodeError: an integer past 64 bits, a type it does not write
@@ -72,19 +75,23 @@ def _canonical_body(content: dict[str, Any]) -> bytes:
     return json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-def _floatless(value: Any) -> bool:
-    """Whether ``value`` (parsed JSON) holds no float, at any depth (orjson and json write floats differently)."""
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is made only of the exact types orjson writes as ``json.dumps`` does (see :func:`_canonical_body`).
+
+    A float (the two write some differently), a subclass, or a value only
+    orjson writes (an enum member, a UUID, an ``orjson.Fragment``) is not.
+    """
     pending = [value]
     while pending:
         item = pending.pop()
         kind = item.__class__
-        if kind is str or item is None:
+        if kind is str or kind is int or item is None or kind is bool:
             continue
         if kind is dict:
             pending.extend(item.values())
         elif kind is list or kind is tuple:
             pending.extend(item)
-        elif isinstance(item, float):
+        else:
             return False
     return True
 

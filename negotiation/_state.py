@@ -873,7 +873,9 @@ class NegotiationState:
             Pair to breakdown, in the order of ``pairs`` (sorted when ``None``).
 
         Raises:
-            QueryError: a malformed code, or a pair whose target is its imposer.
+            QueryError: a malformed code, a pair whose target is its imposer,
+                or ``pairs`` not an iterable of two-item pairs (one pair
+                ``("USA", "CHN")`` given alone, say).
             InconsistentEventError: as :meth:`tariff_rate`.
         """
         return all_goods_breakdowns(self, pairs)

@@ -441,7 +441,7 @@ def all_goods_series(
         As :func:`all_goods_breakdowns`.
     """
     fixed = None if pairs is None else [_checked_query(imposer, target, None, None, None)[:2]
-                                        for imposer, target in pairs]
+                                        for imposer, target in _pair_shapes(pairs)]
     held: dict[tuple[str, str], TariffBreakdown] = {}
     before: dict[tuple[str, str], list[TariffLayer]] = {}
     context: tuple[Any, Any] | None = None
@@ -482,6 +482,18 @@ def all_goods_series(
             found[(imposer, target)] = _combined(state, imposer, target, None, layers, set(blocs), None, None, None)
         held = dict(found)  # a pair not asked today is worked out again when next asked
         yield found
+
+
+def _pair_shapes(pairs: Any) -> list[tuple[Any, Any]]:
+    """``pairs`` as a list of (imposer, target); a :class:`QueryError` for another shape (a single pair
+    ``("USA", "CHN")`` given where a list of pairs is asked, a triple, a string)."""
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
+        raise QueryError("pairs", pairs, "an iterable of (imposer, target) pairs, as in [('USA', 'CHN')]")
+    listed = list(pairs)
+    for pair in listed:
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise QueryError("pairs", pair, "each item an (imposer, target) pair, as in [('USA', 'CHN')]")
+    return [(imposer, target) for imposer, target in listed]
 
 
 def _same(first: list[TariffLayer] | None, second: list[TariffLayer] | None) -> bool:

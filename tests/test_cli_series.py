@@ -126,6 +126,15 @@ def test_public_one_pass_query_on_the_seed_log():
         state.breakdowns([("USA", "USA")])
 
 
+@pytest.mark.parametrize("pairs", [("USA", "CHN"), [("USA", "CHN", "8703")], ["USACHN"], "UC", 5, [None], [("USA",)]])
+def test_one_pass_query_refuses_what_is_not_a_list_of_pairs(pairs):
+    """breakdowns(pairs) refuses, with a QueryError naming ``pairs``, a shape that is not (imposer, target) pairs:
+    one pair given alone, a triple, a string, a number (was a ValueError or TypeError from unpacking)."""
+    state = negotiation.replay(events.read_jsonl(SEEDS / "us-china.jsonl"), as_of=date(2025, 6, 9))
+    with pytest.raises(negotiation.QueryError, match=r"^pairs="):
+        state.breakdowns(pairs)
+
+
 @given(log=strategies.logs(terms=True), start=st.dates(date(2025, 1, 1), date(2025, 12, 31)),
        span=st.integers(0, 60), data=st.data())
 def test_breakdown_series_equals_breakdown_each_day(log, start, span, data):

@@ -11,10 +11,12 @@ their repeated values.
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import re
 import sqlite3
 import sys
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -283,3 +285,22 @@ def test_chain_hash_is_sha256_of_the_canonical_json_whatever_the_record_holds(re
     content = {key: value for key, value in record.items() if key != "hash"}
     body = json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     assert record_hash(previous, record) == hashlib.sha256((previous + body).encode("ascii")).hexdigest()
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+    BIG = 1e16
+
+
+@pytest.mark.parametrize("value", [_Colour.RED, _Colour.BIG, uuid.UUID(int=5), orjson.Fragment(b"1e16"),
+                                   [_Colour.RED], {"inner": (uuid.UUID(int=1),)}])
+def test_chain_hash_refuses_what_json_cannot_write_though_orjson_can(value):
+    """record_hash raises TypeError, as its definition (json.dumps) does, for a value orjson writes but JSON
+    does not: an enum member, a UUID, an orjson fragment (a hash of orjson's bytes would be one no reader
+    of the stored JSON computes again)."""
+    from events._chain import record_hash
+
+    with pytest.raises(TypeError):
+        json.dumps({"v": value})
+    with pytest.raises(TypeError):
+        record_hash("0" * 64, {"v": value})
