@@ -18,7 +18,24 @@ __all__ = [
 ]
 
 
-class EventsError(Exception):
+def _rebuilt(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    """An exception of ``cls`` with ``args`` and attributes ``state``, its ``__init__`` not run: how the library's
+    exceptions unpickle (in another process: a Dask worker's error reaches the client whole)."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class Picklable:
+    """Pickles as :func:`_rebuilt`: pickle's default calls ``cls(*args)``, which an ``__init__`` of other
+    parameters (``field, value, expected``) refuses, so the error could not cross a process."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt, (type(self), self.args, self.__dict__)  # type: ignore[attr-defined]
+
+
+class EventsError(Picklable, Exception):
     """Root of every error the ``events`` package raises on purpose."""
 
 
@@ -168,7 +185,7 @@ class DuplicateEventError(StoreError):
         )
 
 
-class ChainWarning(UserWarning):
+class ChainWarning(Picklable, UserWarning):
     """A log's hash chain is broken: a record was edited, removed, inserted or moved.
 
     The readers of JSON Lines logs (:func:`events.read_log`,

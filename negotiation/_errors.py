@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from events._errors import Picklable
+
 __all__ = [
     "ConflictingEventError",
     "InconsistentEventError",
@@ -14,11 +16,11 @@ __all__ = [
 ]
 
 
-class NegotiationError(Exception):
+class NegotiationError(Picklable, Exception):
     """Root of every error the ``negotiation`` package raises on purpose."""
 
 
-class OpaqueRecordWarning(UserWarning):
+class OpaqueRecordWarning(Picklable, UserWarning):
     """A fold skipped opaque records (:class:`events.OpaqueRecord`: unknown types or future versions).
 
     The state is then built without them: an analyst should upgrade the
