@@ -8,7 +8,7 @@ from pathlib import Path
 
 from attrs import frozen
 
-from ._cache import _entries, _problem, cache_folder, schema_fingerprint
+from ._cache import _answers_off, _entries, _problem, cache_folder, schema_fingerprint
 
 __all__ = ["CacheInfo", "cache_info"]
 
@@ -37,6 +37,8 @@ class CacheInfo:
         if self.folder is None:
             return "log cache: off (NEGOTIATION_CACHE=off)"
         state = "in use" if self.usable else f"not used: {self.reason}"
+        if self.usable and _answers_off():
+            state += "; decoded logs only, no answer kept (NEGOTIATION_CACHE=events)"
         return (f"log cache: {self.folder} ({state}); {self.entries} entries (decoded logs and answers), "
                 f"{self.size:,} bytes; "
                 f"schema fingerprint {self.fingerprint[:16]}")

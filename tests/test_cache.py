@@ -262,6 +262,8 @@ def test_cache_set_to_events_keeps_decoded_logs_but_no_answer(folder, log, capsy
     assert capsys.readouterr().out == first
     assert len(decoded) == 1 and len(_entries(folder)) == 1  # one decode, kept; never an answer
     assert not _answered(folder)
+    assert main(["cache", "info"]) == 0
+    assert "decoded logs only, no answer kept (NEGOTIATION_CACHE=events)" in capsys.readouterr().out
 
 
 def test_past_the_size_limit_the_least_recently_used_entries_go(folder, tmp_path, monkeypatch):
