@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import events
@@ -21,7 +19,7 @@ import events
 from ._cli_cache import Kept, add_cache_command, answer_slot, cache_command
 from ._cli_logs import LOG_COMMANDS, add_log_commands
 from ._cli_stores import STORE_COMMANDS, add_store_commands
-from ._cli_types import option_date, option_instant, option_party
+from ._cli_types import option_base, option_date, option_instant, option_party, option_product
 from ._errors import ConflictingEventError, NegotiationError, OpaqueRecordWarning, QueryError
 from ._progress import progress_bar
 from ._safe import for_terminal, say
@@ -35,26 +33,11 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 
 
-def _product(text: str) -> str:
-    """An HS option in canonical form: ``1201.90`` -> ``120190`` (:func:`events.normalise_hs`)."""
-    try:
-        return events.normalise_hs(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _base(text: str) -> Decimal:
-    if not _BASE.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"expected a base (MFN) rate in percent such as 2.5, got {text!r}")
-    return Decimal(text)
-
-
-_BASE = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,6})?")
 
 
 def _rate_terms(parser: argparse.ArgumentParser) -> None:
     """--base and --quota: what the tariff rules may need for a product (see README, How tariffs combine)."""
-    parser.add_argument("--base", type=_base, metavar="PERCENT",
+    parser.add_argument("--base", type=option_base, metavar="PERCENT",
                         help="the base (MFN) rate of the product, e.g. 2.5 (default: the one the log records)")
     parser.add_argument("--quota", choices=("in", "out"),
                         help="inside or outside a tariff-rate quota, where a layer has one")
@@ -128,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     series.add_argument("--to", dest="end", required=True, type=option_date, metavar="YYYY-MM-DD")
     series.add_argument("--imposer", type=option_party, metavar="ISO3")
     series.add_argument("--target", type=option_party, metavar="ISO3")
-    series.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190 or 1201.90 (needs a pair)")
+    series.add_argument("--product", type=option_product, metavar="HS", help="an HS code, e.g. 120190 or 1201.90 (needs a pair)")
     _rate_terms(series)
     _known_at(series)
     series.add_argument("--format", choices=("csv", "json", "text"), default="text")
@@ -147,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("--as-of", required=True, type=option_date, metavar="YYYY-MM-DD")
     why.add_argument("--imposer", type=option_party, metavar="ISO3")
     why.add_argument("--target", type=option_party, metavar="ISO3")
-    why.add_argument("--product", type=_product, metavar="HS")
+    why.add_argument("--product", type=option_product, metavar="HS")
     why.add_argument("--accord", metavar="ID")
     _rate_terms(why)
     _known_at(why)
@@ -160,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     chart.add_argument("--to", dest="end", required=True, type=option_date, metavar="YYYY-MM-DD")
     chart.add_argument("--imposer", required=True, type=option_party, metavar="ISO3")
     chart.add_argument("--target", required=True, type=option_party, metavar="ISO3")
-    chart.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190")
+    chart.add_argument("--product", type=option_product, metavar="HS", help="an HS code, e.g. 120190")
     _rate_terms(chart)
     _known_at(chart)
     chart.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
@@ -174,12 +157,12 @@ def _parser() -> argparse.ArgumentParser:
     page.add_argument("--to", dest="end", type=option_date, metavar="YYYY-MM-DD")
     page.add_argument("--imposer", type=option_party, default="USA", metavar="ISO3", help="default: USA")
     page.add_argument("--target", type=option_party, default="CHN", metavar="ISO3", help="default: CHN")
-    page.add_argument("--product", type=_product, metavar="HS", help="an HS code, e.g. 120190")
+    page.add_argument("--product", type=option_product, metavar="HS", help="an HS code, e.g. 120190")
     _rate_terms(page)
     _known_at(page)
     page.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
     add_log_commands(commands)
-    add_store_commands(commands, option_date)
+    add_store_commands(commands)
     add_cache_command(commands)
     return parser
 

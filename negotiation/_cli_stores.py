@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import events
 
+from ._cli_types import option_date
 from ._errors import NegotiationError
 from ._safe import for_terminal, say
 
@@ -26,8 +26,8 @@ __all__ = ["STORE_COMMANDS", "add_store_commands"]
 _EXIT_OK = 0
 
 
-def add_store_commands(commands: Any, as_of: Callable[[str], date]) -> None:
-    """Add ``streams`` and ``follow`` to an argparse subparsers object (``as_of`` parses a date option)."""
+def add_store_commands(commands: Any) -> None:
+    """Add ``streams`` and ``follow`` to an argparse subparsers object."""
     streams = commands.add_parser(
         "streams", help="list the streams (negotiations) of a store and how many records each holds",
         description="Print each stream of LOCATION with its version (how many records it holds), by name. A log "
@@ -46,7 +46,7 @@ def add_store_commands(commands: Any, as_of: Callable[[str], date]) -> None:
     follow.add_argument("--after", type=_count, metavar="N",
                         help="print the records after the first N (the global sequence number when following every "
                              "stream of a PostgreSQL store; default: only records appended from now on)")
-    follow.add_argument("--as-of", type=as_of, metavar="YYYY-MM-DD",
+    follow.add_argument("--as-of", type=option_date, metavar="YYYY-MM-DD",
                         help="the date whose state the changes are of (default: today, UTC)")
     follow.add_argument("--idle", type=float, metavar="SECONDS",
                         help="stop after this many seconds with nothing new (default: never)")

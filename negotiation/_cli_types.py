@@ -1,4 +1,4 @@
-"""The command line's option types: a date, an instant, a party code, each refused with argparse's own error.
+"""The command line's option types: a date, an instant, a party, an HS code, a base rate; bad text gets argparse's error.
 
 One home for every command's options (``_cli.py``, ``_cli_edit.py``, ``_cli_stores.py``).
 """
@@ -6,11 +6,15 @@ One home for every command's options (``_cli.py``, ``_cli_edit.py``, ``_cli_stor
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date, datetime
+from decimal import Decimal
 
 import events
 
-__all__ = ["option_date", "option_instant", "option_party"]
+__all__ = ["option_base", "option_date", "option_instant", "option_party", "option_product"]
+
+_BASE = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,6})?")
 
 
 def option_date(text: str) -> date:
@@ -38,3 +42,18 @@ def option_party(text: str) -> str:
         return events.normalise_party(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def option_product(text: str) -> str:
+    """An HS option in canonical form: ``1201.90`` -> ``120190`` (:func:`events.normalise_hs`)."""
+    try:
+        return events.normalise_hs(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def option_base(text: str) -> Decimal:
+    """A base (MFN) rate in percent, as written: up to 7 digits and 6 places (``2.5``)."""
+    if not _BASE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected a base (MFN) rate in percent such as 2.5, got {text!r}")
+    return Decimal(text)
